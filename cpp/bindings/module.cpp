@@ -1,0 +1,15 @@
+// The private extension fastloss._core: wires each family's bindings.
+#include <pybind11/pybind11.h>
+
+namespace fastloss::bindings {
+void register_dispatch(pybind11::module_& m);
+void register_regression(pybind11::module_& m);
+void register_math(pybind11::module_& m);
+}  // namespace fastloss::bindings
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "fastloss compiled kernels (private: use the fastloss package)";
+  fastloss::bindings::register_dispatch(m);
+  fastloss::bindings::register_regression(m);
+  fastloss::bindings::register_math(m);
+}

@@ -1,0 +1,28 @@
+// Per-ISA compilation: every kernel source is compiled once per instruction set with
+// -DFASTLOSS_ISA=<name>, and all of its code lives in namespace fastloss::<name>.
+// Distinct namespaces keep inline helpers and templates of different ISA copies from
+// being merged by the linker (the hazard behind numpy#25274).
+#pragma once
+
+#ifndef FASTLOSS_ISA
+#error "kernel sources are compiled per ISA with -DFASTLOSS_ISA=<name>"
+#endif
+
+#define FASTLOSS_BEGIN_ISA_NAMESPACE \
+  namespace fastloss {               \
+  namespace FASTLOSS_ISA {
+#define FASTLOSS_END_ISA_NAMESPACE \
+  }                                \
+  }
+
+// OpenMP pragmas that vanish when the build has no OpenMP (no unknown-pragma warnings).
+#if defined(_OPENMP)
+#if defined(_MSC_VER)
+#define FASTLOSS_OMP(directive) __pragma(omp directive)
+#else
+#define FASTLOSS_PRAGMA_(text) _Pragma(#text)
+#define FASTLOSS_OMP(directive) FASTLOSS_PRAGMA_(omp directive)
+#endif
+#else
+#define FASTLOSS_OMP(directive)
+#endif

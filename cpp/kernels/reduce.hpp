@@ -1,0 +1,86 @@
+// Deterministic blocked reductions.
+//
+// [0, n) is cut into blocks whose size depends on n only (never on the thread count).
+// Each block is summed in kLanes fixed lanes in float64, the lanes are combined pairwise,
+// and the block partials are combined pairwise in a fixed tree. OpenMP only decides which
+// thread computes which block, so the result is bit-identical for any thread count and
+// for repeated calls.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+
+#include "kernels/isa.hpp"
+#include "kernels/table.hpp"
+
+FASTLOSS_BEGIN_ISA_NAMESPACE
+
+// Independent accumulators per block: enough for the widest SIMD unit (16 float lanes)
+// and a fixed lane order, independent of how the compiler vectorizes.
+constexpr int kLanes = 16;
+// At most this many block partials, held on the stack (no allocation).
+constexpr std::int64_t kMaxBlocks = 1024;
+// Smallest block: large enough to amortize the per-block lane combine.
+constexpr std::int64_t kMinBlock = 4096;
+// Below this many elements one thread does all the work (waking a team costs microseconds).
+constexpr std::int64_t kParallelMinElements = std::int64_t{1} << 16;
+
+inline std::int64_t block_size(std::int64_t n) {
+  const std::int64_t even_split = (n + kMaxBlocks - 1) / kMaxBlocks;
+  const std::int64_t rounded = (even_split + 63) / 64 * 64;
+  return std::max(kMinBlock, rounded);
+}
+
+inline LossSums operator+(const LossSums& a, const LossSums& b) {
+  return {a.loss + b.loss, a.weight + b.weight};
+}
+
+// Pairwise sum of v[0..count) in a fixed tree (count > 0).
+template <class P>
+P pairwise_sum(const P* v, std::int64_t count) {
+  if (count == 1) return v[0];
+  const std::int64_t half = count / 2;
+  return pairwise_sum(v, half) + pairwise_sum(v + half, count - half);
+}
+
+// Lane accumulators for one block.
+struct LaneSums {
+  double loss[kLanes] = {};
+  double weight[kLanes] = {};
+  LossSums total() const { return {pairwise_sum(loss, kLanes), pairwise_sum(weight, kLanes)}; }
+};
+
+// Runs block_fn(begin, end) -> P over the blocks of [0, n) and combines the partials.
+// `work_per_item` scales the parallel threshold for items costlier than one element.
+template <class P, class BlockFn>
+P blocked_reduce(std::int64_t n, int num_threads, BlockFn&& block_fn,
+                 std::int64_t work_per_item = 1) {
+  if (n <= 0) return P{};
+  const std::int64_t bs = block_size(n);
+  const std::int64_t num_blocks = (n + bs - 1) / bs;
+  if (num_blocks == 1) return block_fn(std::int64_t{0}, n);
+  P partial[kMaxBlocks];
+  [[maybe_unused]] const bool parallel =
+      num_threads > 1 && n * work_per_item >= kParallelMinElements;
+  FASTLOSS_OMP(parallel for schedule(static) num_threads(num_threads) if(parallel))
+  for (std::int64_t b = 0; b < num_blocks; ++b) {
+    partial[b] = block_fn(b * bs, std::min(n, (b + 1) * bs));
+  }
+  return pairwise_sum(partial, num_blocks);
+}
+
+// Deterministic sum of an array (weights, counts), accumulated in float64.
+template <class T>
+double sum(const T* x, std::int64_t n, int num_threads) {
+  return blocked_reduce<double>(n, num_threads, [x](std::int64_t begin, std::int64_t end) {
+    double acc[kLanes] = {};
+    std::int64_t i = begin;
+    for (; i + kLanes <= end; i += kLanes) {
+      for (int j = 0; j < kLanes; ++j) acc[j] += static_cast<double>(x[i + j]);
+    }
+    for (int j = 0; i + j < end; ++j) acc[j] += static_cast<double>(x[i + j]);
+    return pairwise_sum(acc, kLanes);
+  });
+}
+
+FASTLOSS_END_ISA_NAMESPACE

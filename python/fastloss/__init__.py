@@ -1,0 +1,1 @@
+from fastloss import _core
