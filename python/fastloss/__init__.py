@@ -1,1 +1,43 @@
-from fastloss import _core
+"""fastloss: loss functions for NumPy arrays, computed by SIMD + OpenMP C++ kernels."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, Dict, List
+
+from . import _core
+from ._registry import get, losses
+from ._threads import get_num_threads, set_num_threads, threads
+from .regression import huber, mae, mse
+
+__version__: str = _core.build_info()["version"]
+
+__all__ = [
+    "__version__",
+    "build_info",
+    "get",
+    "get_num_threads",
+    "huber",
+    "losses",
+    "mae",
+    "mse",
+    "set_num_threads",
+    "threads",
+]
+
+if _core._isa_env_warning():
+    warnings.warn(_core._isa_env_warning(), RuntimeWarning, stacklevel=2)
+
+
+def build_info() -> Dict[str, Any]:
+    """How this build was compiled and what it runs on.
+
+    Keys: ``version``, ``compiled_isas`` (kernel copies in the binary), ``supported_isas``
+    (those this CPU can run), ``active_isa`` (the copy in use: the best supported one, or
+    lower when ``FASTLOSS_ISA`` asks), ``best_isa``, ``openmp``, ``num_threads``, ``compiler``.
+    """
+    return dict(_core.build_info())
+
+
+def __dir__() -> List[str]:
+    return list(__all__)
