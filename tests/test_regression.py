@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Callable, Dict
 
 import numpy as np
@@ -29,7 +30,8 @@ def oracle(name: str, y_true: np.ndarray, y_pred: np.ndarray, **kwargs: Any) -> 
     w = kwargs.pop("sample_weight", None)
     if w is not None:
         w = np.asarray(w, dtype=np.float64)
-    with np.errstate(all="ignore"):  # the empty mean is 0/0
+    with warnings.catch_warnings(), np.errstate(all="ignore"):  # the empty mean is 0/0
+        warnings.simplefilter("ignore", RuntimeWarning)
         return call(name, y_true.astype(np.float64), y_pred.astype(np.float64),
                     impl=baselines, sample_weight=w, **kwargs)
 
