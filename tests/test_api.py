@@ -57,7 +57,7 @@ def test_gil_is_released_for_concurrent_calls() -> None:
 def test_docstring_examples() -> None:
     import doctest
 
-    for module in (fastloss.regression,):
+    for module in (fastloss.regression, fastloss.classification):
         failures, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
         assert tried > 0 and failures == 0, module.__name__
 

@@ -1,5 +1,5 @@
 // Shared call path of elementwise losses: unpack arrays, allocate outputs, release the GIL,
-// run the kernel, return (loss_sum, weight_sum, out | None, grad | None).
+// run the kernel, return (loss_sum, weight_sum, first_invalid, out | None, grad | None).
 #pragma once
 
 #include <pybind11/numpy.h>
@@ -14,13 +14,13 @@ namespace fastloss::bindings {
 template <class T, class Kernel>
 py::tuple run_elementwise_typed(const py::array& y_true, const py::array& y_pred,
                                 const py::object& weight, bool want_out, bool want_grad,
-                                double grad_scale, const Kernel& kernel) {
+                                bool grad_mean, const Kernel& kernel) {
   ElementwiseArgs<T> args;
   args.n = static_cast<std::int64_t>(y_pred.size());
   args.y_true = input_data<T>(y_true, "y_true");
   args.y_pred = input_data<T>(y_pred, "y_pred");
   args.weight = optional_input<T>(weight, "weight", args.n);
-  args.grad_scale = grad_scale;
+  args.grad_mean = grad_mean;
   args.num_threads = get_num_threads();
   py::object out = py::none(), grad = py::none();
   if (want_out) {
@@ -38,21 +38,21 @@ py::tuple run_elementwise_typed(const py::array& y_true, const py::array& y_pred
     py::gil_scoped_release release;
     sums = kernel(args);
   }
-  return py::make_tuple(sums.loss, sums.weight, out, grad);
+  return py::make_tuple(sums.loss, sums.weight, sums.first_invalid, out, grad);
 }
 
 template <class Kernel>
 py::tuple run_elementwise(const py::array& y_true, const py::array& y_pred,
                           const py::object& weight, bool want_out, bool want_grad,
-                          double grad_scale, const Kernel& kernel) {
+                          bool grad_mean, const Kernel& kernel) {
   if (y_true.size() != y_pred.size()) {
     throw py::value_error("internal: y_true and y_pred sizes differ");
   }
   if (is_float32(y_pred)) {
-    return run_elementwise_typed<float>(y_true, y_pred, weight, want_out, want_grad, grad_scale,
+    return run_elementwise_typed<float>(y_true, y_pred, weight, want_out, want_grad, grad_mean,
                                         kernel);
   }
-  return run_elementwise_typed<double>(y_true, y_pred, weight, want_out, want_grad, grad_scale,
+  return run_elementwise_typed<double>(y_true, y_pred, weight, want_out, want_grad, grad_mean,
                                        kernel);
 }
 

@@ -4,6 +4,7 @@
 namespace fastloss::bindings {
 void register_dispatch(pybind11::module_& m);
 void register_regression(pybind11::module_& m);
+void register_classification(pybind11::module_& m);
 void register_math(pybind11::module_& m);
 }  // namespace fastloss::bindings
 
@@ -11,5 +12,6 @@ PYBIND11_MODULE(_core, m) {
   m.doc() = "fastloss compiled kernels (private: use the fastloss package)";
   fastloss::bindings::register_dispatch(m);
   fastloss::bindings::register_regression(m);
+  fastloss::bindings::register_classification(m);
   fastloss::bindings::register_math(m);
 }

@@ -1,12 +1,15 @@
 // The fused one-pass loop behind every elementwise loss.
 //
-// A loss is an Op with `T operator()(T y_true, T y_pred, T& dloss_dpred) const`. One pass
-// reads y_true, y_pred (and weights), writes per-element losses and/or the gradient when
-// asked, and returns the deterministic partial sums. Each output combination is its own
-// instantiation, so the hot loop has no branches on options.
+// A loss is an Op (see PlainOp) with `T operator()(T y_true, T y_pred, std::int64_t i,
+// T& dloss_dpred)` (i: the element's index, for per-element options).
+// One pass reads y_true, y_pred (and weights), writes per-element losses and/or the
+// gradient when asked, checks the data when the Op validates it, and returns the
+// deterministic partial sums. Each output combination is its own instantiation, so the hot
+// loop has no branches on options.
 #pragma once
 
 #include <cstdint>
+#include <limits>
 
 #include "kernels/isa.hpp"
 #include "kernels/reduce.hpp"
@@ -14,11 +17,18 @@
 
 FASTLOSS_BEGIN_ISA_NAMESPACE
 
+// Defaults for Ops: no data validation, no masked-out elements.
+struct PlainOp {
+  static constexpr bool kValidates = false;  // has `bool invalid(T y_true, T y_pred)`
+  static constexpr bool kMasks = false;      // has `bool keep(T y_true)` and `bool masking()`
+};
+
 template <class T, class Op, bool kWeighted, bool kOut, bool kGrad>
-LossSums elementwise_block(const ElementwiseArgs<T>& a, const Op& op, std::int64_t begin,
-                           std::int64_t end) {
+LossSums elementwise_block(const ElementwiseArgs<T>& a, const Op& op, T scale,
+                           std::int64_t begin, std::int64_t end) {
+  constexpr bool kTrackWeight = kWeighted || Op::kMasks;
   LaneSums acc;
-  const T scale = static_cast<T>(a.grad_scale);
+  bool bad[kLanes] = {};
   const T* __restrict yt = a.y_true;
   const T* __restrict yp = a.y_pred;
   const T* __restrict w = a.weight;
@@ -26,28 +36,71 @@ LossSums elementwise_block(const ElementwiseArgs<T>& a, const Op& op, std::int64
   T* __restrict grad = a.grad;
   auto body = [&](std::int64_t i, int lane) {
     T g = T(0);
-    T l = op(yt[i], yp[i], g);
+    T l = op(yt[i], yp[i], i, g);
+    T wt = T(1);
     if constexpr (kWeighted) {
-      l *= w[i];
-      g *= w[i];
-      acc.weight[lane] += static_cast<double>(w[i]);
+      wt = w[i];
+      l *= wt;
+      g *= wt;
     }
+    if constexpr (Op::kMasks) {  // select, not multiply: a masked inf must not become NaN
+      const bool keep = op.keep(yt[i]);
+      l = keep ? l : T(0);
+      g = keep ? g : T(0);
+      wt = keep ? wt : T(0);
+    }
+    if constexpr (Op::kValidates) bad[lane] |= op.invalid(yt[i], yp[i]);
+    if constexpr (kTrackWeight) acc.weight[lane] += static_cast<double>(wt);
     if constexpr (kOut) out[i] = l;
     if constexpr (kGrad) grad[i] = g * scale;
     acc.loss[lane] += static_cast<double>(l);
   };
-  std::int64_t i = begin;
-  for (; i + kLanes <= end; i += kLanes) {
-    for (int lane = 0; lane < kLanes; ++lane) body(i + lane, lane);
+  lane_loop(begin, end, body);
+  LossSums sums = acc.total();
+  if constexpr (Op::kValidates) {
+    bool any_bad = false;
+    for (int lane = 0; lane < kLanes; ++lane) any_bad |= bad[lane];
+    if (any_bad) {  // rare: find the first offending element of this block
+      for (std::int64_t k = begin; k < end; ++k) {
+        if (op.invalid(yt[k], yp[k])) {
+          sums.first_invalid = k;
+          break;
+        }
+      }
+    }
   }
-  for (int lane = 0; i + lane < end; ++lane) body(i + lane, lane);
-  return acc.total();
+  return sums;
+}
+
+// The mean's denominator for the gradient: n, or the total of weights x mask.
+template <class T, class Op>
+double gradient_denominator(const ElementwiseArgs<T>& a, const Op& op) {
+  bool masking = false;
+  if constexpr (Op::kMasks) masking = op.masking();
+  if (a.weight == nullptr && !masking) return static_cast<double>(a.n);
+  const T* w = a.weight;
+  const T* yt = a.y_true;
+  return blocked_reduce<double>(a.n, a.num_threads, [&](std::int64_t begin, std::int64_t end) {
+    double acc[kLanes] = {};
+    auto body = [&](std::int64_t i, int lane) {
+      T wt = w != nullptr ? w[i] : T(1);
+      if constexpr (Op::kMasks) wt = op.keep(yt[i]) ? wt : T(0);
+      acc[lane] += static_cast<double>(wt);
+    };
+    lane_loop(begin, end, body);
+    return pairwise_sum(acc, kLanes);
+  });
 }
 
 template <class T, class Op, bool kWeighted, bool kOut, bool kGrad>
 LossSums elementwise_run(const ElementwiseArgs<T>& a, const Op& op) {
+  T scale = T(1);
+  if (kGrad && a.grad_mean) {
+    const double total = gradient_denominator(a, op);
+    scale = total != 0.0 ? static_cast<T>(1.0 / total) : std::numeric_limits<T>::quiet_NaN();
+  }
   return blocked_reduce<LossSums>(a.n, a.num_threads, [&](std::int64_t b, std::int64_t e) {
-    return elementwise_block<T, Op, kWeighted, kOut, kGrad>(a, op, b, e);
+    return elementwise_block<T, Op, kWeighted, kOut, kGrad>(a, op, scale, b, e);
   });
 }
 

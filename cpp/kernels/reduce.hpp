@@ -25,14 +25,21 @@ constexpr std::int64_t kMinBlock = 4096;
 // Below this many elements one thread does all the work (waking a team costs microseconds).
 constexpr std::int64_t kParallelMinElements = std::int64_t{1} << 16;
 
-inline std::int64_t block_size(std::int64_t n) {
+// Items per block: a function of n and the work per item only, never of the thread count.
+inline std::int64_t block_size(std::int64_t n, std::int64_t work_per_item = 1) {
   const std::int64_t even_split = (n + kMaxBlocks - 1) / kMaxBlocks;
+  if (work_per_item > 1) {  // rows: at least kMinBlock elements of work per block
+    const std::int64_t min_rows = (kMinBlock + work_per_item - 1) / work_per_item;
+    return std::max(min_rows, even_split);
+  }
   const std::int64_t rounded = (even_split + 63) / 64 * 64;
   return std::max(kMinBlock, rounded);
 }
 
+// `a` covers elements before `b`, so the first invalid index of the sum is a's if it has one.
 inline LossSums operator+(const LossSums& a, const LossSums& b) {
-  return {a.loss + b.loss, a.weight + b.weight};
+  return {a.loss + b.loss, a.weight + b.weight,
+          a.first_invalid >= 0 ? a.first_invalid : b.first_invalid};
 }
 
 // Pairwise sum of v[0..count) in a fixed tree (count > 0).
@@ -43,11 +50,24 @@ P pairwise_sum(const P* v, std::int64_t count) {
   return pairwise_sum(v, half) + pairwise_sum(v + half, count - half);
 }
 
+// Calls body(i, lane) for i in [begin, end), lane = (i - begin) % kLanes, in an order
+// the compiler can vectorize: full groups of kLanes, then the tail.
+template <class Body>
+inline void lane_loop(std::int64_t begin, std::int64_t end, Body&& body) {
+  std::int64_t i = begin;
+  for (; i + kLanes <= end; i += kLanes) {
+    for (int lane = 0; lane < kLanes; ++lane) body(i + lane, lane);
+  }
+  for (int lane = 0; i + lane < end; ++lane) body(i + lane, lane);
+}
+
 // Lane accumulators for one block.
 struct LaneSums {
   double loss[kLanes] = {};
   double weight[kLanes] = {};
-  LossSums total() const { return {pairwise_sum(loss, kLanes), pairwise_sum(weight, kLanes)}; }
+  LossSums total() const {
+    return {pairwise_sum(loss, kLanes), pairwise_sum(weight, kLanes), -1};
+  }
 };
 
 // Runs block_fn(begin, end) -> P over the blocks of [0, n) and combines the partials.
@@ -56,7 +76,7 @@ template <class P, class BlockFn>
 P blocked_reduce(std::int64_t n, int num_threads, BlockFn&& block_fn,
                  std::int64_t work_per_item = 1) {
   if (n <= 0) return P{};
-  const std::int64_t bs = block_size(n);
+  const std::int64_t bs = block_size(n, work_per_item);
   const std::int64_t num_blocks = (n + bs - 1) / bs;
   if (num_blocks == 1) return block_fn(std::int64_t{0}, n);
   P partial[kMaxBlocks];
@@ -74,11 +94,7 @@ template <class T>
 double sum(const T* x, std::int64_t n, int num_threads) {
   return blocked_reduce<double>(n, num_threads, [x](std::int64_t begin, std::int64_t end) {
     double acc[kLanes] = {};
-    std::int64_t i = begin;
-    for (; i + kLanes <= end; i += kLanes) {
-      for (int j = 0; j < kLanes; ++j) acc[j] += static_cast<double>(x[i + j]);
-    }
-    for (int j = 0; i + j < end; ++j) acc[j] += static_cast<double>(x[i + j]);
+    lane_loop(begin, end, [&](std::int64_t i, int lane) { acc[lane] += static_cast<double>(x[i]); });
     return pairwise_sum(acc, kLanes);
   });
 }

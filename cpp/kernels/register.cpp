@@ -1,4 +1,5 @@
 // Fills this ISA copy's kernel table; dispatch calls fastloss::<isa>::fill_table.
+#include "kernels/classification.hpp"
 #include "kernels/reduce.hpp"
 #include "kernels/regression.hpp"
 #include "kernels/table.hpp"
@@ -14,6 +15,7 @@ void fill_table(KernelTable& table) {
   table.isa = FASTLOSS_STR_(FASTLOSS_ISA);
   table.sum = {sum<float>, sum<double>};
   register_regression(table);
+  register_classification(table);
   register_math(table);
 }
 

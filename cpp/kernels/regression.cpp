@@ -18,7 +18,9 @@ LossSums mae(const ElementwiseArgs<T>& a, const RegressionParams&) {
 
 template <class T>
 LossSums huber(const ElementwiseArgs<T>& a, const RegressionParams& params) {
-  return elementwise(a, HuberOp<T>{static_cast<T>(params.delta)});
+  HuberOp<T> op;
+  op.delta = static_cast<T>(params.delta);
+  return elementwise(a, op);
 }
 
 }  // namespace

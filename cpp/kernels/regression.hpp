@@ -1,6 +1,9 @@
 // Regression losses: elementwise ops on d = y_pred - y_true.
 #pragma once
 
+#include <cstdint>
+
+#include "kernels/elementwise.hpp"
 #include "kernels/isa.hpp"
 #include "kernels/table.hpp"
 
@@ -13,9 +16,9 @@ inline T sign_or_nan(T d) {
 }
 
 // (y_pred - y_true)^2; gradient 2 (y_pred - y_true).
-struct MseOp {
+struct MseOp : PlainOp {
   template <class T>
-  T operator()(T t, T p, T& g) const {
+  T operator()(T t, T p, std::int64_t, T& g) const {
     const T d = p - t;
     g = T(2) * d;
     return d * d;
@@ -23,9 +26,9 @@ struct MseOp {
 };
 
 // |y_pred - y_true|; gradient sign(d), 0 at d = 0 (as PyTorch).
-struct MaeOp {
+struct MaeOp : PlainOp {
   template <class T>
-  T operator()(T t, T p, T& g) const {
+  T operator()(T t, T p, std::int64_t, T& g) const {
     const T d = p - t;
     g = sign_or_nan(d);
     return d < T(0) ? -d : d;
@@ -34,9 +37,9 @@ struct MaeOp {
 
 // 0.5 d^2 for |d| <= delta, delta (|d| - 0.5 delta) beyond; gradient clip(d, -delta, delta).
 template <class T>
-struct HuberOp {
+struct HuberOp : PlainOp {
   T delta;
-  T operator()(T t, T p, T& g) const {
+  T operator()(T t, T p, std::int64_t, T& g) const {
     const T d = p - t;
     const T ad = d < T(0) ? -d : d;
     const bool inside = ad <= delta;

@@ -8,20 +8,32 @@ from typing import Any, Dict, List
 from . import _core
 from ._registry import get, losses
 from ._threads import get_num_threads, set_num_threads, threads
+from .classification import (
+    binary_cross_entropy,
+    categorical_cross_entropy,
+    hinge,
+    kl_divergence,
+    sparse_categorical_cross_entropy,
+)
 from .regression import huber, mae, mse
 
 __version__: str = _core.build_info()["version"]
 
 __all__ = [
     "__version__",
+    "binary_cross_entropy",
     "build_info",
+    "categorical_cross_entropy",
     "get",
     "get_num_threads",
+    "hinge",
     "huber",
+    "kl_divergence",
     "losses",
     "mae",
     "mse",
     "set_num_threads",
+    "sparse_categorical_cross_entropy",
     "threads",
 ]
 

@@ -9,6 +9,7 @@ strict; `reduction` and `sample_weight` mean the same thing for every loss.
 from __future__ import annotations
 
 import math
+import operator
 from typing import Any, Callable, Optional, Tuple, Union
 
 import numpy as np
@@ -32,7 +33,7 @@ def check_reduction(reduction: str) -> str:
     return reduction
 
 
-def _as_array(x: ArrayLike, name: str) -> np.ndarray:
+def as_array(x: ArrayLike, name: str) -> np.ndarray:
     if isinstance(x, np.ndarray):
         return x
     try:
@@ -61,7 +62,7 @@ def compute_dtype(*arrays: np.ndarray) -> np.dtype:
     return dtype
 
 
-def _check_numeric(a: np.ndarray, name: str) -> None:
+def check_numeric(a: np.ndarray, name: str) -> None:
     if a.dtype.kind not in "biuf":
         raise TypeError(f"{name} must be a numeric array, got dtype {a.dtype}")
 
@@ -83,43 +84,38 @@ def prepare_pair(
     y_true: ArrayLike, y_pred: ArrayLike, names: Tuple[str, str] = ("y_true", "y_pred")
 ) -> Tuple[np.ndarray, np.ndarray, np.dtype]:
     """Two same-shape inputs of an elementwise loss, converted to the compute dtype."""
-    t = _as_array(y_true, names[0])
-    p = _as_array(y_pred, names[1])
-    _check_numeric(t, names[0])
-    _check_numeric(p, names[1])
+    t = as_array(y_true, names[0])
+    p = as_array(y_pred, names[1])
+    check_numeric(t, names[0])
+    check_numeric(p, names[1])
     check_same_shape(t, p, *names)
     dtype = compute_dtype(t, p)
     return as_kernel_input(t, dtype), as_kernel_input(p, dtype), dtype
 
 
 def prepare_weight(
-    sample_weight: Optional[ArrayLike], shape: Tuple[int, ...], dtype: np.dtype
+    sample_weight: Optional[ArrayLike],
+    shape: Tuple[int, ...],
+    dtype: np.dtype,
+    name: str = "sample_weight",
 ) -> Optional[np.ndarray]:
     """Weights broadcast to the per-sample loss shape, contiguous, in the compute dtype."""
     if sample_weight is None:
         return None
-    w = _as_array(sample_weight, "sample_weight")
-    _check_numeric(w, "sample_weight")
+    w = as_array(sample_weight, name)
+    check_numeric(w, name)
     try:
         broadcast = np.broadcast_shapes(w.shape, shape)
     except ValueError:
         broadcast = None
     if broadcast != shape:
         raise ValueError(
-            f"sample_weight must be broadcastable to the per-sample loss shape {shape}; "
+            f"{name} must be broadcastable to the per-sample loss shape {shape}; "
             f"got shape {w.shape}"
         )
     if w.shape != shape:
         w = np.broadcast_to(w, shape)
     return as_kernel_input(w, dtype)
-
-
-def grad_scale(reduction: str, count: int, weight: Optional[np.ndarray]) -> float:
-    """Factor applied to per-sample gradients: 1/n or 1/sum(w) for "mean", else 1."""
-    if reduction != "mean":
-        return 1.0
-    total = float(count) if weight is None else _core._sum(weight)
-    return 1.0 / total if total != 0 else math.nan
 
 
 def reduce(
@@ -142,30 +138,47 @@ def reduce(
     return per_sample
 
 
-ElementwiseKernel = Callable[..., Tuple[float, float, Optional[np.ndarray], Optional[np.ndarray]]]
+KernelResult = Tuple[float, float, int, Optional[np.ndarray], Optional[np.ndarray]]
+InvalidReporter = Callable[[int], Exception]
 
 
 def elementwise_loss(
-    kernel: ElementwiseKernel,
+    kernel: Callable[..., KernelResult],
     y_true: ArrayLike,
     y_pred: ArrayLike,
     sample_weight: Optional[ArrayLike],
     reduction: str,
     return_grad: bool,
-    **params: float,
+    *,
+    masked: bool = False,
+    invalid: Optional[Callable[[np.ndarray, np.ndarray, int], Exception]] = None,
+    **params: Any,
 ) -> Union[LossResult, Tuple[LossResult, np.ndarray]]:
-    """The whole call of an elementwise loss: validate, run the fused kernel once, reduce."""
+    """The whole call of an elementwise loss: validate, run the fused kernel once, reduce.
+
+    `masked`: the kernel masks some elements out (ignore_index), so its weight total is the
+    mean's denominator. `invalid(y_true, y_pred, flat_index)` builds the exception for data
+    the kernel found invalid.
+    """
     check_reduction(reduction)
     t, p, dtype = prepare_pair(y_true, y_pred)
     w = prepare_weight(sample_weight, p.shape, dtype)
-    scale = grad_scale(reduction, p.size, w) if return_grad else 1.0
-    loss_sum, weight_sum, per_sample, grad = kernel(
-        t, p, w, reduction == "none", bool(return_grad), scale, **params
+    loss_sum, weight_sum, first_invalid, per_sample, grad = kernel(
+        t, p, w, reduction == "none", bool(return_grad), reduction == "mean", **params
     )
-    result = reduce(loss_sum, weight_sum, p.size, per_sample, reduction, dtype, w is not None)
+    if first_invalid >= 0:
+        assert invalid is not None
+        raise invalid(t, p, first_invalid)
+    result = reduce(loss_sum, weight_sum, p.size, per_sample, reduction, dtype,
+                    w is not None or masked)
     if return_grad:
         return result, grad
     return result
+
+
+def position(shape: Tuple[int, ...], flat_index: int) -> Tuple[int, ...]:
+    """The index tuple of a flat C-order position, for error messages."""
+    return tuple(int(i) for i in np.unravel_index(flat_index, shape))
 
 
 def check_positive(value: float, name: str) -> float:
@@ -175,4 +188,94 @@ def check_positive(value: float, name: str) -> float:
         raise TypeError(f"{name} must be a number, got {value!r}") from None
     if not value > 0 or not math.isfinite(value):
         raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+    return value
+
+
+def check_fraction(value: float, name: str) -> float:
+    """A number in [0, 1] (label smoothing)."""
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a number, got {value!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"{name} must be in [0, 1], got {value!r}")
+    return value
+
+
+def check_flag(value: Any, name: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def normalize_axis(axis: Any, ndim: int, name: str = "y_pred") -> int:
+    try:
+        axis = operator.index(axis)
+    except TypeError:
+        raise TypeError(f"axis must be an integer, got {axis!r}") from None
+    if ndim == 0:
+        raise ValueError(f"{name} must have at least 1 dimension (the class axis), got a scalar")
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"axis {axis} is out of bounds for {name} with {ndim} dimension(s)")
+    return axis % ndim
+
+
+class Rows:
+    """An array viewed as (rows, classes) with the class axis last, and the way back.
+
+    A class axis other than the last is moved with one copy; the gradient is returned in
+    the caller's layout as a view.
+    """
+
+    def __init__(self, a: np.ndarray, axis: int, dtype: np.dtype) -> None:
+        self.axis = axis
+        moved = a if axis == a.ndim - 1 else np.moveaxis(a, axis, -1)
+        self.moved_shape = moved.shape
+        self.batch_shape: Tuple[int, ...] = moved.shape[:-1]
+        self.classes = int(moved.shape[-1])
+        self.matrix = np.ascontiguousarray(moved, dtype=dtype).reshape(-1, self.classes)
+
+    def like(self, other: np.ndarray, dtype: np.dtype) -> np.ndarray:
+        """Another array of the same shape, laid out the same way."""
+        moved = other if self.axis == other.ndim - 1 else np.moveaxis(other, self.axis, -1)
+        return np.ascontiguousarray(moved, dtype=dtype).reshape(-1, self.classes)
+
+    def restore(self, grad: np.ndarray) -> np.ndarray:
+        g = grad.reshape(self.moved_shape)
+        return g if self.axis == len(self.moved_shape) - 1 else np.moveaxis(g, -1, self.axis)
+
+
+def prepare_class_weight(class_weight: Optional[ArrayLike], classes: int,
+                         dtype: np.dtype) -> np.ndarray:
+    """Per-class weights of shape (classes,); ones when not given."""
+    if class_weight is None:
+        return np.ones(classes, dtype=dtype)
+    cw = as_array(class_weight, "class_weight")
+    check_numeric(cw, "class_weight")
+    if cw.shape != (classes,):
+        raise ValueError(
+            f"class_weight must have shape ({classes},), one weight per class; got {cw.shape}"
+        )
+    return as_kernel_input(cw, dtype)
+
+
+def row_result(
+    result: KernelResult,
+    rows: Rows,
+    reduction: str,
+    dtype: np.dtype,
+    return_grad: bool,
+    invalid: Optional[Callable[[int], Exception]] = None,
+) -> Union[LossResult, Tuple[LossResult, np.ndarray]]:
+    """Reduces a row kernel's result; the kernel's weight total is the mean's denominator."""
+    loss_sum, weight_sum, first_invalid, per_row, grad = result
+    if first_invalid >= 0:
+        assert invalid is not None
+        raise invalid(first_invalid)
+    if per_row is not None:
+        per_row = per_row.reshape(rows.batch_shape)
+    value = reduce(loss_sum, weight_sum, rows.matrix.shape[0], per_row, reduction, dtype, True)
+    if return_grad:
+        assert grad is not None
+        return value, rows.restore(grad)
     return value

@@ -3,7 +3,7 @@ from typing import Any, Dict, Optional, Tuple
 
 import numpy as np
 
-_KernelResult = Tuple[float, float, Optional[np.ndarray], Optional[np.ndarray]]
+_KernelResult = Tuple[float, float, int, Optional[np.ndarray], Optional[np.ndarray]]
 
 def build_info() -> Dict[str, Any]: ...
 def get_num_threads() -> int: ...
@@ -18,7 +18,7 @@ def mse(
     weight: Optional[np.ndarray],
     want_out: bool,
     want_grad: bool,
-    grad_scale: float,
+    grad_mean: bool,
     delta: float = ...,
 ) -> _KernelResult: ...
 def mae(
@@ -27,7 +27,7 @@ def mae(
     weight: Optional[np.ndarray],
     want_out: bool,
     want_grad: bool,
-    grad_scale: float,
+    grad_mean: bool,
     delta: float = ...,
 ) -> _KernelResult: ...
 def huber(
@@ -36,6 +36,6 @@ def huber(
     weight: Optional[np.ndarray],
     want_out: bool,
     want_grad: bool,
-    grad_scale: float,
+    grad_mean: bool,
     delta: float = ...,
 ) -> _KernelResult: ...

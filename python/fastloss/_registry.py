@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from typing import Callable, Dict, List
 
-from . import regression
+from . import classification, regression
 
 _LOSSES: Dict[str, Callable[..., object]] = {
     "mse": regression.mse,
     "mae": regression.mae,
     "huber": regression.huber,
+    "binary_cross_entropy": classification.binary_cross_entropy,
+    "categorical_cross_entropy": classification.categorical_cross_entropy,
+    "sparse_categorical_cross_entropy": classification.sparse_categorical_cross_entropy,
+    "kl_divergence": classification.kl_divergence,
+    "hinge": classification.hinge,
 }
 
 

@@ -1,0 +1,259 @@
+#include "kernels/classification.hpp"
+
+#include <cstdint>
+#include <limits>
+
+#include "kernels/elementwise.hpp"
+#include "kernels/math.hpp"
+#include "kernels/reduce.hpp"
+#include "kernels/rowwise.hpp"
+
+FASTLOSS_BEGIN_ISA_NAMESPACE
+
+namespace {
+
+// ---- elementwise ----------------------------------------------------------------------
+
+template <class T, bool kLogits, bool kPosWeightArray>
+LossSums bce_with(const ElementwiseArgs<T>& a, const BinaryCrossEntropyParams<T>& p) {
+  BinaryCrossEntropyOp<T, kLogits, kPosWeightArray> op;
+  op.target_scale = static_cast<T>(1.0 - p.label_smoothing);
+  op.target_shift = static_cast<T>(0.5 * p.label_smoothing);
+  op.clip_low = static_cast<T>(p.clip_low);
+  op.clip_high = static_cast<T>(p.clip_high);
+  op.pos_weight = static_cast<T>(p.pos_weight);
+  op.pos_weight_array = p.pos_weight_array;
+  op.has_ignore = p.has_ignore;
+  op.ignore_value =
+      p.has_ignore ? static_cast<T>(p.ignore_value) : std::numeric_limits<T>::quiet_NaN();
+  return elementwise(a, op);
+}
+
+template <class T>
+LossSums binary_cross_entropy(const ElementwiseArgs<T>& a, const BinaryCrossEntropyParams<T>& p) {
+  const bool per_element = p.pos_weight_array != nullptr;
+  if (p.from_logits) return per_element ? bce_with<T, true, true>(a, p) : bce_with<T, true, false>(a, p);
+  return per_element ? bce_with<T, false, true>(a, p) : bce_with<T, false, false>(a, p);
+}
+
+template <class T>
+LossSums hinge(const ElementwiseArgs<T>& a) {
+  return elementwise(a, HingeOp{});
+}
+
+// ---- cross-entropy over rows ----------------------------------------------------------
+//
+// Both cross-entropies are -sum_c a_c log p_c with per-class target coefficients a_c:
+// a_c = w_c ((1 - eps) y_c + eps / C) for soft targets, and
+// a_c = (1 - eps) w_k [c == k] + (eps / C) w_c for a label k (PyTorch's smoothing).
+// From logits, log p_c = x_c - m - log s with m = max x and s = sum exp(x - m), so
+// loss = sum_c a_c (m - x_c) + A log s and grad_c = softmax_c A - a_c, with A = sum a_c.
+
+// Soft targets from logits: pass 1 finds the max, pass 2 sums exponentials (stashed in the
+// gradient row) and the target terms, pass 3 finishes the gradient.
+template <class T, bool kGrad>
+RowLoss soft_logits_row(const T* x, const T* y, const T* cw, std::int64_t C, T keep, T add,
+                        T* g, T gs) {
+  const T m = row_max(x, C);
+  double s_lane[kLanes] = {}, a_lane[kLanes] = {}, b_lane[kLanes] = {};
+  lane_loop(0, C, [&](std::int64_t c, int lane) {
+    const T e = fl_exp(x[c] - m);
+    const T coef = cw[c] * (y[c] * keep + add);
+    s_lane[lane] += static_cast<double>(e);
+    a_lane[lane] += static_cast<double>(coef);
+    b_lane[lane] += static_cast<double>(coef * (m - x[c]));
+    if constexpr (kGrad) g[c] = e;
+  });
+  const double s = pairwise_sum(s_lane, kLanes);
+  const double total = pairwise_sum(a_lane, kLanes);
+  const double loss = pairwise_sum(b_lane, kLanes) + total * fl_log(s);
+  if constexpr (kGrad) {
+    const T softmax_scale = static_cast<T>(total / s) * gs;
+    for (std::int64_t c = 0; c < C; ++c) {
+      g[c] = g[c] * softmax_scale - cw[c] * (y[c] * keep + add) * gs;
+    }
+  }
+  return {loss, 1.0, false};
+}
+
+// Soft targets on probabilities: one pass, logs clamped at -100, probabilities checked.
+template <class T, bool kGrad>
+RowLoss soft_probs_row(const T* p, const T* y, const T* cw, std::int64_t C, T keep, T add,
+                       T* g, T gs) {
+  double l_lane[kLanes] = {};
+  bool bad[kLanes] = {};
+  lane_loop(0, C, [&](std::int64_t c, int lane) {
+    const T coef = cw[c] * (y[c] * keep + add);
+    l_lane[lane] -= static_cast<double>(coef * clamped_log(p[c]));
+    bad[lane] |= p[c] < T(0) || p[c] > T(1);
+    if constexpr (kGrad) g[c] = -coef / at_least(p[c], T(kGradEps)) * gs;
+  });
+  bool invalid = false;
+  for (int lane = 0; lane < kLanes; ++lane) invalid |= bad[lane];
+  return {pairwise_sum(l_lane, kLanes), 1.0, invalid};
+}
+
+template <class T>
+LossSums categorical_cross_entropy(const RowArgs<T>& a, const CrossEntropyParams& p) {
+  const std::int64_t C = a.classes;
+  const T keep = static_cast<T>(1.0 - p.label_smoothing);
+  const T add = static_cast<T>(p.label_smoothing / static_cast<double>(C));
+  auto row = [&](std::int64_t r, T gs) -> RowLoss {
+    const T* x = a.y_pred + r * C;
+    const T* y = a.y_true + r * C;
+    T* g = a.grad != nullptr ? a.grad + r * C : nullptr;
+    if (p.from_logits) {
+      return g ? soft_logits_row<T, true>(x, y, a.class_weight, C, keep, add, g, gs)
+               : soft_logits_row<T, false>(x, y, a.class_weight, C, keep, add, g, gs);
+    }
+    return g ? soft_probs_row<T, true>(x, y, a.class_weight, C, keep, add, g, gs)
+             : soft_probs_row<T, false>(x, y, a.class_weight, C, keep, add, g, gs);
+  };
+  return rowwise(a, row, [](std::int64_t) { return 1.0; });
+}
+
+// A label k from logits. With smoothing (kSmooth) every class carries (eps / C) w_c.
+template <class T, bool kGrad, bool kSmooth>
+RowLoss label_logits_row(const T* x, std::int64_t k, const T* cw, double cw_total,
+                         std::int64_t C, T keep, T add, T* g, T gs) {
+  const T m = row_max(x, C);
+  double s_lane[kLanes] = {}, b_lane[kLanes] = {};
+  lane_loop(0, C, [&](std::int64_t c, int lane) {
+    const T e = fl_exp(x[c] - m);
+    s_lane[lane] += static_cast<double>(e);
+    if constexpr (kSmooth) b_lane[lane] += static_cast<double>(cw[c] * (m - x[c]));
+    if constexpr (kGrad) g[c] = e;
+  });
+  const double s = pairwise_sum(s_lane, kLanes);
+  const double wk = static_cast<double>(cw[k]);
+  double total = static_cast<double>(keep) * wk;
+  double b = total * static_cast<double>(m - x[k]);
+  if constexpr (kSmooth) {
+    total += static_cast<double>(add) * cw_total;
+    b += static_cast<double>(add) * pairwise_sum(b_lane, kLanes);
+  }
+  const double loss = b + total * fl_log(s);
+  if constexpr (kGrad) {
+    const T softmax_scale = static_cast<T>(total / s) * gs;
+    for (std::int64_t c = 0; c < C; ++c) {
+      T v = g[c] * softmax_scale;
+      if constexpr (kSmooth) v -= add * cw[c] * gs;
+      g[c] = v;
+    }
+    g[k] -= keep * cw[k] * gs;
+  }
+  return {loss, wk, false};
+}
+
+// A label k on probabilities: every probability is checked; logs only where a_c != 0.
+template <class T, bool kGrad, bool kSmooth>
+RowLoss label_probs_row(const T* p, std::int64_t k, const T* cw, std::int64_t C, T keep, T add,
+                        T* g, T gs) {
+  double l_lane[kLanes] = {};
+  bool bad[kLanes] = {};
+  lane_loop(0, C, [&](std::int64_t c, int lane) {
+    bad[lane] |= p[c] < T(0) || p[c] > T(1);
+    if constexpr (kSmooth) {
+      const T coef = add * cw[c];
+      l_lane[lane] -= static_cast<double>(coef * clamped_log(p[c]));
+      if constexpr (kGrad) g[c] = -coef / at_least(p[c], T(kGradEps)) * gs;
+    } else if constexpr (kGrad) {
+      g[c] = T(0);
+    }
+  });
+  bool invalid = false;
+  for (int lane = 0; lane < kLanes; ++lane) invalid |= bad[lane];
+  const T coef_k = keep * cw[k];
+  const double loss = pairwise_sum(l_lane, kLanes) - static_cast<double>(coef_k * clamped_log(p[k]));
+  if constexpr (kGrad) g[k] -= coef_k / at_least(p[k], T(kGradEps)) * gs;
+  return {loss, static_cast<double>(cw[k]), invalid};
+}
+
+template <class T>
+LossSums sparse_categorical_cross_entropy(const RowArgs<T>& a, const CrossEntropyParams& p) {
+  const std::int64_t C = a.classes;
+  const T keep = static_cast<T>(1.0 - p.label_smoothing);
+  const T add = static_cast<T>(p.label_smoothing / static_cast<double>(C));
+  const bool smooth = p.label_smoothing != 0.0;
+  const double cw_total = sum(a.class_weight, C, 1);
+  auto ignored = [&](std::int64_t k) { return p.has_ignore && k == p.ignore_index; };
+  auto row = [&](std::int64_t r, T gs) -> RowLoss {
+    const std::int64_t k = a.labels[r];
+    T* g = a.grad != nullptr ? a.grad + r * C : nullptr;
+    if (ignored(k) || k < 0 || k >= C) {  // no loss, no gradient; out-of-range is an error
+      if (g != nullptr) {
+        for (std::int64_t c = 0; c < C; ++c) g[c] = T(0);
+      }
+      return {0.0, 0.0, !ignored(k)};
+    }
+    const T* x = a.y_pred + r * C;
+    const T* cw = a.class_weight;
+    if (p.from_logits) {
+      if (smooth) {
+        return g ? label_logits_row<T, true, true>(x, k, cw, cw_total, C, keep, add, g, gs)
+                 : label_logits_row<T, false, true>(x, k, cw, cw_total, C, keep, add, g, gs);
+      }
+      return g ? label_logits_row<T, true, false>(x, k, cw, cw_total, C, keep, add, g, gs)
+               : label_logits_row<T, false, false>(x, k, cw, cw_total, C, keep, add, g, gs);
+    }
+    if (smooth) {
+      return g ? label_probs_row<T, true, true>(x, k, cw, C, keep, add, g, gs)
+               : label_probs_row<T, false, true>(x, k, cw, C, keep, add, g, gs);
+    }
+    return g ? label_probs_row<T, true, false>(x, k, cw, C, keep, add, g, gs)
+             : label_probs_row<T, false, false>(x, k, cw, C, keep, add, g, gs);
+  };
+  auto row_weight = [&](std::int64_t r) {
+    const std::int64_t k = a.labels[r];
+    return ignored(k) || k < 0 || k >= C ? 0.0 : static_cast<double>(a.class_weight[k]);
+  };
+  return rowwise(a, row, row_weight);
+}
+
+// ---- KL divergence --------------------------------------------------------------------
+
+// sum_c y_c (log y_c - log q_c), terms with y_c == 0 are 0; log q_c = x_c with log_input.
+template <class T, bool kGrad, bool kLogInput>
+RowLoss kl_row(const T* x, const T* y, std::int64_t C, T* g, T gs) {
+  double l_lane[kLanes] = {};
+  lane_loop(0, C, [&](std::int64_t c, int lane) {
+    const T yc = y[c];
+    const T log_q = kLogInput ? x[c] : fl_log(x[c]);
+    const bool zero = yc == T(0);
+    l_lane[lane] += zero ? 0.0 : static_cast<double>(yc * (fl_log(yc) - log_q));
+    if constexpr (kGrad) {
+      const T slope = kLogInput ? -yc : -yc / x[c];
+      g[c] = zero ? T(0) : slope * gs;
+    }
+  });
+  return {pairwise_sum(l_lane, kLanes), 1.0, false};
+}
+
+template <class T>
+LossSums kl_divergence(const RowArgs<T>& a, const KlDivergenceParams& p) {
+  const std::int64_t C = a.classes;
+  auto row = [&](std::int64_t r, T gs) -> RowLoss {
+    const T* x = a.y_pred + r * C;
+    const T* y = a.y_true + r * C;
+    T* g = a.grad != nullptr ? a.grad + r * C : nullptr;
+    if (p.log_input) {
+      return g ? kl_row<T, true, true>(x, y, C, g, gs) : kl_row<T, false, true>(x, y, C, g, gs);
+    }
+    return g ? kl_row<T, true, false>(x, y, C, g, gs) : kl_row<T, false, false>(x, y, C, g, gs);
+  };
+  return rowwise(a, row, [](std::int64_t) { return 1.0; });
+}
+
+}  // namespace
+
+void register_classification(KernelTable& table) {
+  table.binary_cross_entropy = {binary_cross_entropy<float>, binary_cross_entropy<double>};
+  table.hinge = {hinge<float>, hinge<double>};
+  table.categorical_cross_entropy = {categorical_cross_entropy<float>,
+                                     categorical_cross_entropy<double>};
+  table.sparse_categorical_cross_entropy = {sparse_categorical_cross_entropy<float>,
+                                            sparse_categorical_cross_entropy<double>};
+  table.kl_divergence = {kl_divergence<float>, kl_divergence<double>};
+}
+
+FASTLOSS_END_ISA_NAMESPACE

@@ -1,0 +1,103 @@
+// Classification losses: binary cross-entropy and hinge (elementwise), categorical and
+// sparse categorical cross-entropy and KL divergence (over rows).
+#pragma once
+
+#include <cstdint>
+
+#include "kernels/elementwise.hpp"
+#include "kernels/isa.hpp"
+#include "kernels/math.hpp"
+#include "kernels/table.hpp"
+
+FASTLOSS_BEGIN_ISA_NAMESPACE
+
+// PyTorch clamps each log of a probability at -100 and divides gradients by at least 1e-12.
+constexpr double kLogFloor = -100.0;
+constexpr double kGradEps = 1e-12;
+
+template <class T>
+inline T clamped_log(T p) {
+  const T l = fl_log(p);
+  return l < T(kLogFloor) ? T(kLogFloor) : l;
+}
+
+template <class T>
+inline T at_least(T x, T floor) {
+  return x < floor ? floor : x;
+}
+
+// Binary cross-entropy on probabilities (kLogits = false) or logits, with soft targets,
+// label smoothing, pos_weight (scalar or per element) and ignore_index.
+template <class T, bool kLogits, bool kPosWeightArray>
+struct BinaryCrossEntropyOp {
+  static constexpr bool kValidates = true;
+  static constexpr bool kMasks = true;
+  T target_scale, target_shift;  // y = y_true * (1 - smoothing) + smoothing / 2
+  T clip_low, clip_high;
+  T pos_weight;
+  const T* pos_weight_array;
+  bool has_ignore;
+  T ignore_value;  // NaN when there is none, so that keep() is always true
+
+  bool masking() const { return has_ignore; }
+  bool keep(T t) const { return t != ignore_value; }
+  bool invalid(T t, T p) const {
+    const bool bad_target = keep(t) && (t < T(0) || t > T(1));
+    if constexpr (kLogits) {
+      return bad_target;
+    } else {
+      return bad_target || p < T(0) || p > T(1);
+    }
+  }
+
+  T operator()(T t, T p, std::int64_t i, T& g) const {
+    const T y = t * target_scale + target_shift;
+    T pw = pos_weight;
+    if constexpr (kPosWeightArray) pw = pos_weight_array[i];
+    if constexpr (kLogits) {
+      // softplus(+-x) = max(+-x, 0) + log1p(e), e = exp(-|x|); sigmoid from the same e.
+      const T ax = p < T(0) ? -p : p;
+      const T e = fl_exp(-ax);
+      const T common = fl_log1p(e);
+      const T sp_pos = (p > T(0) ? p : T(0)) + common;   // softplus(x)
+      const T sp_neg = (p < T(0) ? -p : T(0)) + common;  // softplus(-x)
+      const T inv = T(1) / (T(1) + e);
+      const T sig_pos = p >= T(0) ? inv : e * inv;       // sigmoid(x)
+      const T sig_neg = p >= T(0) ? e * inv : inv;       // sigmoid(-x)
+      g = (T(1) - y) * sig_pos - pw * y * sig_neg;
+      return pw * y * sp_neg + (T(1) - y) * sp_pos;
+    } else {
+      const T q = p < clip_low ? clip_low : (p > clip_high ? clip_high : p);
+      const T log_q = clamped_log(q);
+      const T log_1mq = at_least(fl_log1p(-q), T(kLogFloor));
+      const bool clipped = p < clip_low || p > clip_high;  // flat there: zero gradient
+      const T slope = (T(1) - y) / at_least(T(1) - q, T(kGradEps)) -
+                      pw * y / at_least(q, T(kGradEps));
+      g = clipped ? T(0) : slope;
+      return -(pw * y * log_q + (T(1) - y) * log_1mq);
+    }
+  }
+};
+
+// Hinge: max(0, 1 - y * y_pred) with labels in {-1, +1}, or {0, 1} with 0 read as -1.
+struct HingeOp {
+  static constexpr bool kValidates = true;
+  static constexpr bool kMasks = false;
+
+  template <class T>
+  bool invalid(T t, T) const {
+    return !(t == T(-1) || t == T(0) || t == T(1));
+  }
+
+  template <class T>
+  T operator()(T t, T p, std::int64_t, T& g) const {
+    const T y = t == T(0) ? T(-1) : t;
+    const T margin = T(1) - y * p;
+    g = margin > T(0) ? -y : margin * T(0);  // NaN margins stay NaN
+    return margin < T(0) ? T(0) : margin;
+  }
+};
+
+void register_classification(KernelTable& table);
+
+FASTLOSS_END_ISA_NAMESPACE

@@ -1,0 +1,362 @@
+"""Classification losses: binary, categorical and sparse cross-entropy, KL divergence, hinge."""
+
+from __future__ import annotations
+
+from typing import Any, Optional, Tuple, Union
+
+import numpy as np
+
+from . import _args, _core
+from ._args import ArrayLike, LossResult, Rows
+
+__all__ = [
+    "binary_cross_entropy",
+    "categorical_cross_entropy",
+    "sparse_categorical_cross_entropy",
+    "kl_divergence",
+    "hinge",
+]
+
+Result = Union[LossResult, Tuple[LossResult, np.ndarray]]
+
+
+def _out_of_range(name: str, what: str, a: np.ndarray, flat_index: int, hint: str = "") -> Exception:
+    pos = _args.position(a.shape, flat_index)
+    return ValueError(f"{name} must hold {what}; found {a.flat[flat_index]!r} at index {pos}{hint}")
+
+
+def binary_cross_entropy(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    *,
+    from_logits: bool = False,
+    eps: Optional[float] = None,
+    pos_weight: Optional[ArrayLike] = None,
+    label_smoothing: float = 0.0,
+    ignore_index: Optional[float] = None,
+    reduction: str = "mean",
+    sample_weight: Optional[ArrayLike] = None,
+    return_grad: bool = False,
+) -> Result:
+    """Binary cross-entropy of targets in [0, 1] against probabilities or logits.
+
+    With ``y = (1 - ε)·y_true + ε/2`` (``ε = label_smoothing``, as Keras) and ``w⁺ = pos_weight``:
+
+    - probabilities ``p``: ``l = -[w⁺·y·log p + (1 - y)·log(1 - p)]`` with each log clamped at
+      -100 (PyTorch). With ``eps`` the probabilities are clipped to ``[eps, 1 - eps]`` first
+      (Keras uses 1e-7) and the gradient is 0 where clipping is active. The gradient is
+      ``-w⁺·y / max(p, 1e-12) + (1 - y) / max(1 - p, 1e-12)``.
+    - logits ``x`` (``from_logits=True``): ``l = w⁺·y·softplus(-x) + (1 - y)·softplus(x)``,
+      computed stably (``max(x, 0) - x·y + log1p(exp(-|x|))`` for ``w⁺ = 1``); gradient
+      ``(1 - y)·σ(x) - w⁺·y·σ(-x)``.
+
+    Parameters
+    ----------
+    y_true, y_pred : array_like, same shape
+        Targets (hard or soft, in [0, 1]) and probabilities in [0, 1] or logits. Values
+        outside [0, 1] raise ``ValueError`` naming the first offending index (checked inside
+        the kernel, in the same pass).
+    from_logits : bool
+        ``y_pred`` holds logits.
+    eps : float, optional
+        Clip probabilities to ``[eps, 1 - eps]`` (0 < eps < 0.5) instead of clamping logs.
+    pos_weight : float or array_like, optional
+        Weight of the positive term, a scalar or broadcastable to ``y_pred`` (PyTorch's
+        per-class ``pos_weight`` of shape ``(C,)`` broadcasts along the last axis).
+    label_smoothing : float in [0, 1]
+    ignore_index : number, optional
+        Elements whose target equals this value contribute no loss and no gradient, and do
+        not count in the mean.
+    reduction, sample_weight, return_grad
+        As for every loss: ``"mean"`` is ``Σ w·l / Σ w`` over the non-ignored elements.
+
+    Equivalent to ``torch.nn.functional.binary_cross_entropy(y_pred, y_true)`` and, with
+    ``from_logits=True``, ``binary_cross_entropy_with_logits(y_pred, y_true,
+    pos_weight=...)``; ``keras.losses.BinaryCrossentropy(from_logits, label_smoothing)`` is
+    ``eps=1e-7`` with a mean over the last axis first.
+
+    Examples
+    --------
+    >>> import numpy as np, fastloss
+    >>> y = np.array([1.0, 0.0, 1.0])
+    >>> round(float(fastloss.binary_cross_entropy(y, np.array([0.9, 0.2, 0.6]))), 6)
+    0.279777
+    >>> round(float(fastloss.binary_cross_entropy(y, np.array([2.0, -1.0, 0.5]), from_logits=True)), 6)
+    0.304756
+    """
+    from_logits = _args.check_flag(from_logits, "from_logits")
+    label_smoothing = _args.check_fraction(label_smoothing, "label_smoothing")
+    clip_low, clip_high = 0.0, 1.0
+    if eps is not None:
+        eps = _args.check_positive(eps, "eps")
+        if eps >= 0.5:
+            raise ValueError(f"eps must be in (0, 0.5), got {eps!r}")
+        clip_low, clip_high = eps, 1.0 - eps
+    has_ignore = ignore_index is not None
+    ignore_value = 0.0
+    if has_ignore:
+        try:
+            ignore_value = float(ignore_index)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise TypeError(f"ignore_index must be a number, got {ignore_index!r}") from None
+    pw_scalar, pw_array = 1.0, None
+    if pos_weight is not None:
+        pw = np.asarray(pos_weight)
+        if pw.ndim == 0:
+            pw_scalar = float(pw)
+        else:
+            pw_array = pw
+
+    def kernel(t: np.ndarray, p: np.ndarray, w: Any, *flags: bool) -> _args.KernelResult:
+        pw_full = None
+        if pw_array is not None:
+            pw_full = _args.prepare_weight(pw_array, p.shape, p.dtype, name="pos_weight")
+        return _core.binary_cross_entropy(
+            t, p, w, *flags, from_logits=from_logits, clip_low=clip_low, clip_high=clip_high,
+            pos_weight=pw_scalar, pos_weight_array=pw_full, label_smoothing=label_smoothing,
+            has_ignore=has_ignore, ignore_value=ignore_value)
+
+    def invalid(t: np.ndarray, p: np.ndarray, i: int) -> Exception:
+        if not from_logits and not 0.0 <= p.flat[i] <= 1.0:
+            return _out_of_range("y_pred", "probabilities in [0, 1]", p, i,
+                                 " (pass from_logits=True for logits)")
+        return _out_of_range("y_true", "targets in [0, 1]", t, i)
+
+    return _args.elementwise_loss(kernel, y_true, y_pred, sample_weight, reduction, return_grad,
+                                  masked=has_ignore, invalid=invalid)
+
+
+def hinge(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    *,
+    reduction: str = "mean",
+    sample_weight: Optional[ArrayLike] = None,
+    return_grad: bool = False,
+) -> Result:
+    """Hinge loss ``max(0, 1 - y·ŷ)`` for labels ``y`` in {-1, +1}.
+
+    Labels in {0, 1} are accepted too: 0 is read as -1 (Keras does the same conversion).
+    Any other label raises ``ValueError`` naming the first offending index. The gradient is
+    ``-y`` where the margin ``1 - y·ŷ`` is positive and 0 elsewhere. Elementwise: ``"none"``
+    keeps the shape of the inputs; ``"mean"`` is over all elements.
+
+    Equivalent to ``keras.losses.Hinge()`` (whose mean over the last axis then over the
+    batch equals the mean over all elements) and to
+    ``torch.clamp(1 - y_true * y_pred, min=0).mean()``.
+
+    Examples
+    --------
+    >>> import numpy as np, fastloss
+    >>> float(fastloss.hinge(np.array([1, -1, 1, 0]), np.array([0.3, -2.0, 1.5, 0.5])))
+    0.55
+    """
+
+    def invalid(t: np.ndarray, p: np.ndarray, i: int) -> Exception:
+        return _out_of_range("y_true", "labels in {-1, 1} or {0, 1}", t, i)
+
+    return _args.elementwise_loss(_core.hinge, y_true, y_pred, sample_weight, reduction,
+                                  return_grad, invalid=invalid)
+
+
+def _row_inputs(y_pred: ArrayLike, axis: Any, *others: np.ndarray) -> Tuple[np.ndarray, int]:
+    p = _args.as_array(y_pred, "y_pred")
+    _args.check_numeric(p, "y_pred")
+    axis = _args.normalize_axis(axis, p.ndim)
+    if p.shape[axis] == 0:
+        raise ValueError(f"y_pred must have at least one class along axis {axis}; got shape {p.shape}")
+    return p, axis
+
+
+def categorical_cross_entropy(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    *,
+    from_logits: bool = False,
+    axis: int = -1,
+    label_smoothing: float = 0.0,
+    class_weight: Optional[ArrayLike] = None,
+    reduction: str = "mean",
+    sample_weight: Optional[ArrayLike] = None,
+    return_grad: bool = False,
+) -> Result:
+    """Cross-entropy between one-hot or soft targets and class scores along ``axis``.
+
+    With ``C`` classes, targets smoothed to ``y' = (1 - ε)·y + ε/C`` and class weights
+    ``w_c``, each row's loss is ``-Σ_c w_c·y'_c·log p_c``:
+
+    - logits (``from_logits=True``): ``log p = x - max(x) - log Σ exp(x - max(x))``, fused in
+      the kernel (no softmax array); gradient ``softmax(x)·Σ_c w_c y'_c - w·y'``.
+    - probabilities: each ``log p_c`` clamped at -100; gradient ``-w_c y'_c / max(p_c, 1e-12)``;
+      probabilities outside [0, 1] raise. They are not renormalized (Keras divides by their
+      sum and clips to [1e-7, 1 - 1e-7]; do that yourself to reproduce it).
+
+    ``"none"`` gives per-row losses (the shape without ``axis``); ``"mean"`` averages rows,
+    weighted by ``sample_weight`` (class weights do not enter the denominator, as in
+    PyTorch for probability targets).
+
+    Equivalent to ``torch.nn.functional.cross_entropy(y_pred, y_true, weight=class_weight,
+    label_smoothing=ε)`` with probability targets (logits, class axis 1 there) and to
+    ``keras.losses.CategoricalCrossentropy(from_logits, label_smoothing, axis)``.
+
+    Examples
+    --------
+    >>> import numpy as np, fastloss
+    >>> logits = np.array([[2.0, 0.5, -1.0], [0.0, 0.0, 3.0]])
+    >>> onehot = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    >>> round(float(fastloss.categorical_cross_entropy(onehot, logits, from_logits=True)), 6)
+    1.668117
+    """
+    from_logits = _args.check_flag(from_logits, "from_logits")
+    label_smoothing = _args.check_fraction(label_smoothing, "label_smoothing")
+    _args.check_reduction(reduction)
+    p, axis = _row_inputs(y_pred, axis)
+    t = _args.as_array(y_true, "y_true")
+    _args.check_numeric(t, "y_true")
+    _args.check_same_shape(t, p, "y_true", "y_pred")
+    dtype = _args.compute_dtype(t, p)
+    rows = Rows(p, axis, dtype)
+    cw = _args.prepare_class_weight(class_weight, rows.classes, dtype)
+    sw = _args.prepare_weight(sample_weight, rows.batch_shape, dtype)
+    result = _core.categorical_cross_entropy(
+        rows.like(t, dtype), None, rows.matrix, None if sw is None else sw.reshape(-1), cw,
+        reduction == "none", bool(return_grad), reduction == "mean", from_logits,
+        label_smoothing, False, 0)
+
+    def invalid(row: int) -> Exception:
+        bad = np.flatnonzero((rows.matrix[row] < 0) | (rows.matrix[row] > 1))[0]
+        pos = _args.position(rows.batch_shape, row)
+        return ValueError(
+            f"y_pred must hold probabilities in [0, 1] (pass from_logits=True for logits); "
+            f"found {rows.matrix[row, bad]!r} in row {pos}, class {bad}")
+
+    return _args.row_result(result, rows, reduction, dtype, return_grad, invalid)
+
+
+def sparse_categorical_cross_entropy(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    *,
+    from_logits: bool = False,
+    axis: int = -1,
+    ignore_index: Optional[int] = None,
+    class_weight: Optional[ArrayLike] = None,
+    label_smoothing: float = 0.0,
+    reduction: str = "mean",
+    sample_weight: Optional[ArrayLike] = None,
+    return_grad: bool = False,
+) -> Result:
+    """Cross-entropy between integer class ids and class scores along ``axis``.
+
+    For a row with label ``k``, class weights ``w`` and smoothing ``ε`` over ``C`` classes the
+    loss is ``-(1 - ε)·w_k·log p_k - (ε/C)·Σ_c w_c·log p_c`` (PyTorch's definition), with
+    ``log p`` a fused log-softmax for logits or a log clamped at -100 for probabilities.
+
+    ``y_true`` has the shape of ``y_pred`` without ``axis`` and any integer dtype. Rows whose
+    label is ``ignore_index`` give loss 0 and gradient 0. A label outside ``[0, C)`` that is
+    not ``ignore_index`` raises ``ValueError`` naming its position and value. ``"mean"``
+    divides by ``Σ sample_weight·w_{k}`` over the non-ignored rows, as PyTorch's weighted
+    mean; when every target is ignored that is 0/0 and the mean is NaN (``"sum"`` is 0 and
+    the gradient is all zeros), as in PyTorch.
+
+    Equivalent to ``torch.nn.functional.cross_entropy(y_pred, y_true, weight=class_weight,
+    ignore_index=ignore_index, label_smoothing=ε)`` (logits, class axis 1 there) and
+    ``keras.losses.SparseCategoricalCrossentropy(from_logits, ignore_class=...)``.
+
+    Examples
+    --------
+    >>> import numpy as np, fastloss
+    >>> logits = np.array([[2.0, 0.5, -1.0], [0.0, 0.0, 3.0]])
+    >>> round(float(fastloss.sparse_categorical_cross_entropy(np.array([0, 1]), logits,
+    ...                                                       from_logits=True)), 6)
+    1.668117
+    """
+    from_logits = _args.check_flag(from_logits, "from_logits")
+    label_smoothing = _args.check_fraction(label_smoothing, "label_smoothing")
+    _args.check_reduction(reduction)
+    p, axis = _row_inputs(y_pred, axis)
+    labels = _args.as_array(y_true, "y_true")
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"y_true must hold integer class ids, got dtype {labels.dtype}")
+    expected = p.shape[:axis] + p.shape[axis + 1:]
+    if labels.shape != expected:
+        raise ValueError(
+            f"y_true must have the shape of y_pred without axis {axis}: expected {expected}, "
+            f"got {labels.shape}")
+    has_ignore = ignore_index is not None
+    ignore = 0
+    if has_ignore:
+        try:
+            ignore = int(np.int64(ignore_index))  # type: ignore[arg-type]
+        except (TypeError, ValueError, OverflowError):
+            raise TypeError(f"ignore_index must be an integer, got {ignore_index!r}") from None
+    dtype = _args.compute_dtype(p)
+    rows = Rows(p, axis, dtype)
+    cw = _args.prepare_class_weight(class_weight, rows.classes, dtype)
+    sw = _args.prepare_weight(sample_weight, rows.batch_shape, dtype)
+    flat_labels = np.ascontiguousarray(labels, dtype=np.int64).reshape(-1)
+    result = _core.sparse_categorical_cross_entropy(
+        None, flat_labels, rows.matrix, None if sw is None else sw.reshape(-1), cw,
+        reduction == "none", bool(return_grad), reduction == "mean", from_logits,
+        label_smoothing, has_ignore, ignore)
+
+    def invalid(row: int) -> Exception:
+        pos = _args.position(labels.shape, row)
+        label = labels.flat[row]
+        if 0 <= label < rows.classes:  # the label is fine: a probability is not
+            bad = np.flatnonzero((rows.matrix[row] < 0) | (rows.matrix[row] > 1))[0]
+            return ValueError(
+                f"y_pred must hold probabilities in [0, 1] (pass from_logits=True for "
+                f"logits); found {rows.matrix[row, bad]!r} in row {pos}, class {bad}")
+        also = f" or ignore_index={ignore}" if has_ignore else ""
+        return ValueError(f"y_true must hold class ids in [0, {rows.classes}){also}; "
+                          f"found {label} at position {pos}")
+
+    return _args.row_result(result, rows, reduction, dtype, return_grad, invalid)
+
+
+def kl_divergence(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    *,
+    axis: int = -1,
+    log_input: bool = False,
+    reduction: str = "mean",
+    sample_weight: Optional[ArrayLike] = None,
+    return_grad: bool = False,
+) -> Result:
+    """Kullback–Leibler divergence ``KL(y_true ‖ y_pred) = Σ_c y·(log y - log ŷ)`` per row.
+
+    Terms with ``y = 0`` are 0 (``0·log 0 = 0``), whatever ``ŷ`` is. With ``log_input=True``
+    ``y_pred`` holds log-probabilities. ``"mean"`` is the mean over rows (PyTorch's
+    ``batchmean``, the true KL), never over elements; ``"none"`` gives per-row values.
+    The gradient with respect to ``y_pred`` is ``-y/ŷ`` (``-y`` for log input), 0 where
+    ``y = 0``.
+
+    Equivalent to ``torch.nn.functional.kl_div(log ŷ, y, reduction="batchmean")`` and
+    ``keras.losses.KLDivergence()`` (which also clips to [1e-7, 1]).
+
+    Examples
+    --------
+    >>> import numpy as np, fastloss
+    >>> p = np.array([[0.5, 0.5, 0.0], [0.1, 0.2, 0.7]])
+    >>> q = np.array([[0.4, 0.4, 0.2], [0.3, 0.3, 0.4]])
+    >>> round(float(fastloss.kl_divergence(p, q)), 6)
+    0.21196
+    """
+    log_input = _args.check_flag(log_input, "log_input")
+    _args.check_reduction(reduction)
+    p, axis = _row_inputs(y_pred, axis)
+    t = _args.as_array(y_true, "y_true")
+    _args.check_numeric(t, "y_true")
+    _args.check_same_shape(t, p, "y_true", "y_pred")
+    dtype = _args.compute_dtype(t, p)
+    rows = Rows(p, axis, dtype)
+    sw = _args.prepare_weight(sample_weight, rows.batch_shape, dtype)
+    result = _core.kl_divergence(rows.like(t, dtype), rows.matrix,
+                                 None if sw is None else sw.reshape(-1),
+                                 reduction == "none", bool(return_grad), reduction == "mean",
+                                 log_input)
+    return _args.row_result(result, rows, reduction, dtype, return_grad)
+
+
