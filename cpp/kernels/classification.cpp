@@ -55,18 +55,25 @@ template <class T, bool kGrad>
 RowLoss soft_logits_row(const T* x, const T* y, const T* cw, std::int64_t C, T keep, T add,
                         T* g, T gs) {
   const T m = row_max(x, C);
-  double s_lane[kLanes] = {}, a_lane[kLanes] = {}, b_lane[kLanes] = {};
-  lane_loop(0, C, [&](std::int64_t c, int lane) {
-    const T e = fl_exp(x[c] - m);
-    const T coef = cw[c] * (y[c] * keep + add);
-    s_lane[lane] += static_cast<double>(e);
-    a_lane[lane] += static_cast<double>(coef);
-    b_lane[lane] += static_cast<double>(coef * (m - x[c]));
-    if constexpr (kGrad) g[c] = e;
-  });
-  const double s = pairwise_sum(s_lane, kLanes);
-  const double total = pairwise_sum(a_lane, kLanes);
-  const double loss = pairwise_sum(b_lane, kLanes) + total * fl_log(s);
+  ChunkedLanes<T> s_acc, a_acc, b_acc;
+  chunked_lane_loop(
+      0, C,
+      [&](std::int64_t c, int lane) {
+        const T e = fl_exp(x[c] - m);
+        const T coef = cw[c] * (y[c] * keep + add);
+        s_acc.lane[lane] += e;
+        a_acc.lane[lane] += coef;
+        b_acc.lane[lane] += coef * (m - x[c]);
+        if constexpr (kGrad) g[c] = e;
+      },
+      [&] {
+        s_acc.flush();
+        a_acc.flush();
+        b_acc.flush();
+      });
+  const double s = s_acc.sum();
+  const double total = a_acc.sum();
+  const double loss = b_acc.sum() + total * fl_log(s);
   if constexpr (kGrad) {
     const T softmax_scale = static_cast<T>(total / s) * gs;
     for (std::int64_t c = 0; c < C; ++c) {
@@ -76,20 +83,64 @@ RowLoss soft_logits_row(const T* x, const T* y, const T* cw, std::int64_t C, T k
   return {loss, 1.0, false};
 }
 
+// kLanes short rows from logits at once, one row per lane (x, y, g point at the first row).
+template <class T, bool kGrad>
+void soft_logits_group(const T* x, const T* y, const T* cw, std::int64_t C, T keep, T add,
+                       T* g, const T* gs, GroupLoss<T>& out) {
+  T m[kLanes], s[kLanes] = {}, total[kLanes] = {}, b[kLanes] = {};
+  for (int lane = 0; lane < kLanes; ++lane) m[lane] = -std::numeric_limits<T>::infinity();
+  for (std::int64_t c = 0; c < C; ++c) {
+    FASTLOSS_SIMD
+    for (int lane = 0; lane < kLanes; ++lane) {
+      const T v = x[lane * C + c];
+      m[lane] = v > m[lane] ? v : m[lane];
+    }
+  }
+  for (std::int64_t c = 0; c < C; ++c) {
+    FASTLOSS_SIMD
+    for (int lane = 0; lane < kLanes; ++lane) {
+      const T v = x[lane * C + c];
+      const T e = fl_exp(v - m[lane]);
+      const T coef = cw[c] * (y[lane * C + c] * keep + add);
+      s[lane] += e;
+      total[lane] += coef;
+      b[lane] += coef * (m[lane] - v);
+      if constexpr (kGrad) g[lane * C + c] = e;
+    }
+  }
+  T ratio[kLanes];
+  FASTLOSS_SIMD
+  for (int lane = 0; lane < kLanes; ++lane) {
+    out.loss[lane] = b[lane] + total[lane] * fl_log(s[lane]);
+    out.weight[lane] = T(1);
+    out.invalid[lane] = T(0);
+    ratio[lane] = total[lane] / s[lane] * gs[lane];
+  }
+  if constexpr (kGrad) {
+    for (std::int64_t c = 0; c < C; ++c) {
+      FASTLOSS_SIMD
+      for (int lane = 0; lane < kLanes; ++lane) {
+        const std::int64_t i = lane * C + c;
+        g[i] = g[i] * ratio[lane] - cw[c] * (y[i] * keep + add) * gs[lane];
+      }
+    }
+  }
+}
+
 // Soft targets on probabilities: one pass, logs clamped at -100, probabilities checked.
 template <class T, bool kGrad>
 RowLoss soft_probs_row(const T* p, const T* y, const T* cw, std::int64_t C, T keep, T add,
                        T* g, T gs) {
   double l_lane[kLanes] = {};
-  bool bad[kLanes] = {};
+  T bad[kLanes] = {};
   lane_loop(0, C, [&](std::int64_t c, int lane) {
     const T coef = cw[c] * (y[c] * keep + add);
     l_lane[lane] -= static_cast<double>(coef * clamped_log(p[c]));
-    bad[lane] |= p[c] < T(0) || p[c] > T(1);
+    bad[lane] = (p[c] < T(0)) | (p[c] > T(1)) ? T(1) : bad[lane];
     if constexpr (kGrad) g[c] = -coef / at_least(p[c], T(kGradEps)) * gs;
   });
   bool invalid = false;
-  for (int lane = 0; lane < kLanes; ++lane) invalid |= bad[lane];
+  for (int lane = 0; lane < kLanes; ++lane) invalid |= bad[lane] != T(0);
   return {pairwise_sum(l_lane, kLanes), 1.0, invalid};
 }
 
@@ -109,7 +160,17 @@ LossSums categorical_cross_entropy(const RowArgs<T>& a, const CrossEntropyParams
     return g ? soft_probs_row<T, true>(x, y, a.class_weight, C, keep, add, g, gs)
              : soft_probs_row<T, false>(x, y, a.class_weight, C, keep, add, g, gs);
   };
-  return rowwise(a, row, [](std::int64_t) { return 1.0; });
+  auto group = [&](std::int64_t r, const T* gs, GroupLoss<T>& out) {
+    const T* x = a.y_pred + r * C;
+    const T* y = a.y_true + r * C;
+    if (a.grad != nullptr) {
+      soft_logits_group<T, true>(x, y, a.class_weight, C, keep, add, a.grad + r * C, gs, out);
+    } else {
+      soft_logits_group<T, false>(x, y, a.class_weight, C, keep, add, nullptr, gs, out);
+    }
+  };
+  const auto one = [](std::int64_t) { return 1.0; };
+  return p.from_logits ? rowwise(a, row, group, one) : rowwise(a, row, one);
 }
 
 // A label k from logits. With smoothing (kSmooth) every class carries (eps / C) w_c.
@@ -117,20 +178,26 @@ template <class T, bool kGrad, bool kSmooth>
 RowLoss label_logits_row(const T* x, std::int64_t k, const T* cw, double cw_total,
                          std::int64_t C, T keep, T add, T* g, T gs) {
   const T m = row_max(x, C);
-  double s_lane[kLanes] = {}, b_lane[kLanes] = {};
-  lane_loop(0, C, [&](std::int64_t c, int lane) {
-    const T e = fl_exp(x[c] - m);
-    s_lane[lane] += static_cast<double>(e);
-    if constexpr (kSmooth) b_lane[lane] += static_cast<double>(cw[c] * (m - x[c]));
-    if constexpr (kGrad) g[c] = e;
-  });
-  const double s = pairwise_sum(s_lane, kLanes);
+  ChunkedLanes<T> s_acc, b_acc;
+  chunked_lane_loop(
+      0, C,
+      [&](std::int64_t c, int lane) {
+        const T e = fl_exp(x[c] - m);
+        s_acc.lane[lane] += e;
+        if constexpr (kSmooth) b_acc.lane[lane] += cw[c] * (m - x[c]);
+        if constexpr (kGrad) g[c] = e;
+      },
+      [&] {
+        s_acc.flush();
+        b_acc.flush();
+      });
+  const double s = s_acc.sum();
   const double wk = static_cast<double>(cw[k]);
   double total = static_cast<double>(keep) * wk;
   double b = total * static_cast<double>(m - x[k]);
   if constexpr (kSmooth) {
     total += static_cast<double>(add) * cw_total;
-    b += static_cast<double>(add) * pairwise_sum(b_lane, kLanes);
+    b += static_cast<double>(add) * b_acc.sum();
   }
   const double loss = b + total * fl_log(s);
   if constexpr (kGrad) {
@@ -145,14 +212,78 @@ RowLoss label_logits_row(const T* x, std::int64_t k, const T* cw, double cw_tota
   return {loss, wk, false};
 }
 
+// kLanes short rows with labels from logits at once, one row per lane. Ignored rows and
+// rows with an out-of-range label get loss 0 and gradient 0 (the latter are flagged).
+template <class T, bool kGrad, bool kSmooth>
+void label_logits_group(const T* x, const std::int64_t* labels, const T* cw, T cw_total,
+                        std::int64_t C, T keep, T add, bool has_ignore, std::int64_t ignore,
+                        T* g, const T* gs, GroupLoss<T>& out) {
+  std::int64_t k[kLanes];
+  T valid[kLanes];
+  for (int lane = 0; lane < kLanes; ++lane) {
+    const std::int64_t label = labels[lane];
+    const bool ignored = has_ignore && label == ignore;
+    const bool bad = !ignored && (label < 0 || label >= C);
+    valid[lane] = ignored || bad ? T(0) : T(1);
+    out.invalid[lane] = bad ? T(1) : T(0);
+    k[lane] = ignored || bad ? 0 : label;
+  }
+  T m[kLanes], s[kLanes] = {}, smooth[kLanes] = {};
+  for (int lane = 0; lane < kLanes; ++lane) m[lane] = -std::numeric_limits<T>::infinity();
+  for (std::int64_t c = 0; c < C; ++c) {
+    FASTLOSS_SIMD
+    for (int lane = 0; lane < kLanes; ++lane) {
+      const T v = x[lane * C + c];
+      m[lane] = v > m[lane] ? v : m[lane];
+    }
+  }
+  for (std::int64_t c = 0; c < C; ++c) {
+    FASTLOSS_SIMD
+    for (int lane = 0; lane < kLanes; ++lane) {
+      const T v = x[lane * C + c];
+      const T e = fl_exp(v - m[lane]);
+      s[lane] += e;
+      if constexpr (kSmooth) smooth[lane] += cw[c] * (m[lane] - v);
+      if constexpr (kGrad) g[lane * C + c] = e;
+    }
+  }
+  T ratio[kLanes], target[kLanes];
+  FASTLOSS_SIMD
+  for (int lane = 0; lane < kLanes; ++lane) {
+    const T wk = cw[k[lane]];
+    T total = keep * wk;
+    T b = total * (m[lane] - x[lane * C + k[lane]]);
+    if constexpr (kSmooth) {
+      total += add * cw_total;
+      b += add * smooth[lane];
+    }
+    const bool use = valid[lane] != T(0);
+    out.loss[lane] = use ? b + total * fl_log(s[lane]) : T(0);
+    out.weight[lane] = use ? wk : T(0);
+    ratio[lane] = total / s[lane] * gs[lane];
+    target[lane] = keep * wk * gs[lane];
+  }
+  if constexpr (kGrad) {
+    for (std::int64_t c = 0; c < C; ++c) {
+      FASTLOSS_SIMD
+      for (int lane = 0; lane < kLanes; ++lane) {
+        const std::int64_t i = lane * C + c;
+        T v = g[i] * ratio[lane] - (c == k[lane] ? target[lane] : T(0));
+        if constexpr (kSmooth) v -= add * cw[c] * gs[lane];
+        g[i] = valid[lane] != T(0) ? v : T(0);
+      }
+    }
+  }
+}
+
 // A label k on probabilities: every probability is checked; logs only where a_c != 0.
 template <class T, bool kGrad, bool kSmooth>
 RowLoss label_probs_row(const T* p, std::int64_t k, const T* cw, std::int64_t C, T keep, T add,
                         T* g, T gs) {
   double l_lane[kLanes] = {};
-  bool bad[kLanes] = {};
+  T bad[kLanes] = {};
   lane_loop(0, C, [&](std::int64_t c, int lane) {
-    bad[lane] |= p[c] < T(0) || p[c] > T(1);
+    bad[lane] = (p[c] < T(0)) | (p[c] > T(1)) ? T(1) : bad[lane];
     if constexpr (kSmooth) {
       const T coef = add * cw[c];
       l_lane[lane] -= static_cast<double>(coef * clamped_log(p[c]));
@@ -162,7 +293,7 @@ RowLoss label_probs_row(const T* p, std::int64_t k, const T* cw, std::int64_t C,
     }
   });
   bool invalid = false;
-  for (int lane = 0; lane < kLanes; ++lane) invalid |= bad[lane];
+  for (int lane = 0; lane < kLanes; ++lane) invalid |= bad[lane] != T(0);
   const T coef_k = keep * cw[k];
   const double loss = pairwise_sum(l_lane, kLanes) - static_cast<double>(coef_k * clamped_log(p[k]));
   if constexpr (kGrad) g[k] -= coef_k / at_least(p[k], T(kGradEps)) * gs;
@@ -207,7 +338,23 @@ LossSums sparse_categorical_cross_entropy(const RowArgs<T>& a, const CrossEntrop
     const std::int64_t k = a.labels[r];
     return ignored(k) || k < 0 || k >= C ? 0.0 : static_cast<double>(a.class_weight[k]);
   };
-  return rowwise(a, row, row_weight);
+  const T cw_sum = static_cast<T>(cw_total);
+  auto group = [&](std::int64_t r, const T* gs, GroupLoss<T>& out) {
+    const T* x = a.y_pred + r * C;
+    const std::int64_t* labels = a.labels + r;
+    const T* cw = a.class_weight;
+    T* g = a.grad != nullptr ? a.grad + r * C : nullptr;
+    const bool hi = p.has_ignore;
+    const std::int64_t ii = p.ignore_index;
+    if (smooth) {
+      if (g) label_logits_group<T, true, true>(x, labels, cw, cw_sum, C, keep, add, hi, ii, g, gs, out);
+      else label_logits_group<T, false, true>(x, labels, cw, cw_sum, C, keep, add, hi, ii, g, gs, out);
+    } else {
+      if (g) label_logits_group<T, true, false>(x, labels, cw, cw_sum, C, keep, add, hi, ii, g, gs, out);
+      else label_logits_group<T, false, false>(x, labels, cw, cw_sum, C, keep, add, hi, ii, g, gs, out);
+    }
+  };
+  return p.from_logits ? rowwise(a, row, group, row_weight) : rowwise(a, row, row_weight);
 }
 
 // ---- KL divergence --------------------------------------------------------------------
@@ -215,18 +362,24 @@ LossSums sparse_categorical_cross_entropy(const RowArgs<T>& a, const CrossEntrop
 // sum_c y_c (log y_c - log q_c), terms with y_c == 0 are 0; log q_c = x_c with log_input.
 template <class T, bool kGrad, bool kLogInput>
 RowLoss kl_row(const T* x, const T* y, std::int64_t C, T* g, T gs) {
-  double l_lane[kLanes] = {};
-  lane_loop(0, C, [&](std::int64_t c, int lane) {
-    const T yc = y[c];
-    const T log_q = kLogInput ? x[c] : fl_log(x[c]);
-    const bool zero = yc == T(0);
-    l_lane[lane] += zero ? 0.0 : static_cast<double>(yc * (fl_log(yc) - log_q));
-    if constexpr (kGrad) {
-      const T slope = kLogInput ? -yc : -yc / x[c];
-      g[c] = zero ? T(0) : slope * gs;
-    }
-  });
-  return {pairwise_sum(l_lane, kLanes), 1.0, false};
+  ChunkedLanes<T> acc;
+  chunked_lane_loop(
+      0, C,
+      [&](std::int64_t c, int lane) {
+        const T yc = y[c];
+        const T xc = x[c];
+        const bool zero = yc == T(0);
+        const T y_safe = zero ? T(1) : yc;  // keeps log finite; the term is selected away
+        const T log_q = kLogInput ? xc : fl_log(xc);
+        const T term = yc * (fl_log(y_safe) - log_q);
+        acc.lane[lane] += zero ? T(0) : term;
+        if constexpr (kGrad) {
+          const T slope = kLogInput ? -yc : -yc / xc;
+          g[c] = zero ? T(0) : slope * gs;
+        }
+      },
+      [&] { acc.flush(); });
+  return {acc.sum(), 1.0, false};
 }
 
 template <class T>

@@ -26,6 +26,8 @@ inline T at_least(T x, T floor) {
   return x < floor ? floor : x;
 }
 
+// Conditions use | and & (not || and &&) so loops stay branch-free and vectorize.
+
 // Binary cross-entropy on probabilities (kLogits = false) or logits, with soft targets,
 // label smoothing, pos_weight (scalar or per element) and ignore_index.
 template <class T, bool kLogits, bool kPosWeightArray>
@@ -42,11 +44,11 @@ struct BinaryCrossEntropyOp {
   bool masking() const { return has_ignore; }
   bool keep(T t) const { return t != ignore_value; }
   bool invalid(T t, T p) const {
-    const bool bad_target = keep(t) && (t < T(0) || t > T(1));
+    const bool bad_target = keep(t) & ((t < T(0)) | (t > T(1)));
     if constexpr (kLogits) {
       return bad_target;
     } else {
-      return bad_target || p < T(0) || p > T(1);
+      return bad_target | (p < T(0)) | (p > T(1));
     }
   }
 
@@ -67,10 +69,11 @@ struct BinaryCrossEntropyOp {
       g = (T(1) - y) * sig_pos - pw * y * sig_neg;
       return pw * y * sp_neg + (T(1) - y) * sp_pos;
     } else {
-      const T q = p < clip_low ? clip_low : (p > clip_high ? clip_high : p);
+      const T lo = clip_low, hi = clip_high;  // unconditional loads keep the selects vectorizable
+      const T q = p < lo ? lo : (p > hi ? hi : p);
       const T log_q = clamped_log(q);
       const T log_1mq = at_least(fl_log1p(-q), T(kLogFloor));
-      const bool clipped = p < clip_low || p > clip_high;  // flat there: zero gradient
+      const bool clipped = (p < lo) | (p > hi);  // flat there: zero gradient
       const T slope = (T(1) - y) / at_least(T(1) - q, T(kGradEps)) -
                       pw * y / at_least(q, T(kGradEps));
       g = clipped ? T(0) : slope;
@@ -86,7 +89,7 @@ struct HingeOp {
 
   template <class T>
   bool invalid(T t, T) const {
-    return !(t == T(-1) || t == T(0) || t == T(1));
+    return !((t == T(-1)) | (t == T(0)) | (t == T(1)));
   }
 
   template <class T>

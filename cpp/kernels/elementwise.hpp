@@ -28,7 +28,7 @@ LossSums elementwise_block(const ElementwiseArgs<T>& a, const Op& op, T scale,
                            std::int64_t begin, std::int64_t end) {
   constexpr bool kTrackWeight = kWeighted || Op::kMasks;
   LaneSums acc;
-  bool bad[kLanes] = {};
+  T bad[kLanes] = {};  // nonzero in lanes that saw invalid data (T-wide, so it vectorizes)
   const T* __restrict yt = a.y_true;
   const T* __restrict yp = a.y_pred;
   const T* __restrict w = a.weight;
@@ -43,23 +43,24 @@ LossSums elementwise_block(const ElementwiseArgs<T>& a, const Op& op, T scale,
       l *= wt;
       g *= wt;
     }
-    if constexpr (Op::kMasks) {  // select, not multiply: a masked inf must not become NaN
+    g *= scale;
+    if constexpr (Op::kMasks) {  // select, not multiply: a masked inf or NaN must not leak
       const bool keep = op.keep(yt[i]);
       l = keep ? l : T(0);
       g = keep ? g : T(0);
       wt = keep ? wt : T(0);
     }
-    if constexpr (Op::kValidates) bad[lane] |= op.invalid(yt[i], yp[i]);
+    if constexpr (Op::kValidates) bad[lane] = op.invalid(yt[i], yp[i]) ? T(1) : bad[lane];
     if constexpr (kTrackWeight) acc.weight[lane] += static_cast<double>(wt);
     if constexpr (kOut) out[i] = l;
-    if constexpr (kGrad) grad[i] = g * scale;
+    if constexpr (kGrad) grad[i] = g;
     acc.loss[lane] += static_cast<double>(l);
   };
   lane_loop(begin, end, body);
   LossSums sums = acc.total();
   if constexpr (Op::kValidates) {
     bool any_bad = false;
-    for (int lane = 0; lane < kLanes; ++lane) any_bad |= bad[lane];
+    for (int lane = 0; lane < kLanes; ++lane) any_bad |= bad[lane] != T(0);
     if (any_bad) {  // rare: find the first offending element of this block
       for (std::int64_t k = begin; k < end; ++k) {
         if (op.invalid(yt[k], yp[k])) {

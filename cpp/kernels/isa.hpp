@@ -15,6 +15,14 @@
   }                                \
   }
 
+// `omp simd` asks for vectorization of the next loop; -fopenmp-simd (always on for GCC and
+// Clang) honours it without the OpenMP runtime.
+#if defined(_MSC_VER)
+#define FASTLOSS_SIMD __pragma(loop(ivdep))
+#else
+#define FASTLOSS_SIMD _Pragma("omp simd")
+#endif
+
 // OpenMP pragmas that vanish when the build has no OpenMP (no unknown-pragma warnings).
 #if defined(_OPENMP)
 #if defined(_MSC_VER)

@@ -3,26 +3,27 @@
 // Scalar, inline, branch-free code that GCC auto-vectorizes in a plain loop: no libm calls,
 // bit casts through std::memcpy, rounding with the 1.5*2^(p-1) magic constant, ternary
 // selects instead of branches, unsigned integer lanes (no float<->int64 conversions, which
-// AVX2 lacks). float is computed in float lanes, double in double lanes.
-// Rounding mode: round-to-nearest only. Results may differ between ISAs by an ULP
-// (the AVX2/AVX-512 copies contract a*b+c into FMA), never by more than the bounds below.
+// AVX2 lacks). float is computed in float lanes, double in double lanes. Round-to-nearest
+// only. The AVX2/AVX-512 copies contract a*b+c into FMA, so results may differ between ISAs
+// by an ULP, never by more than the bounds below.
 //
-// Measured max error in ULP (float32: every finite input; float64: 10^8 random inputs
-// log-uniform over the domain, against long double libm, plus 2*10^4 in tests/test_math.py
-// against mpmath):
-//
-//   function      float32 baseline  avx2  avx512 | float64 baseline  avx2  avx512
-//   exp                    0.xx      0.xx  0.xx  |          0.xx     0.xx  0.xx
-//   (table filled in below by measurement)
-//
-// tests/test_math.py asserts each helper's bound (the "max error" line of its contract).
+// MEASURED_TABLE
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <limits>
 
 #include "kernels/isa.hpp"
+
+// Targets with a fused multiply-add compute some residuals exactly (std::fma is one
+// instruction there; elsewhere it would be a libm call, so it is not used).
+#if defined(__FMA__) || defined(__ARM_FEATURE_FMA)
+#define FASTLOSS_MATH_HAVE_FMA 1
+#else
+#define FASTLOSS_MATH_HAVE_FMA 0
+#endif
 
 #if defined(_MSC_VER)
 #define FASTLOSS_MATH_INLINE __forceinline
@@ -44,216 +45,315 @@ FASTLOSS_MATH_INLINE std::uint64_t to_bits(double x) {
   std::memcpy(&b, &x, sizeof b);
   return b;
 }
-FASTLOSS_MATH_INLINE float f32_from_bits(std::uint32_t b) {
+FASTLOSS_MATH_INLINE float from_bits(std::uint32_t b) {
   float x;
   std::memcpy(&x, &b, sizeof x);
   return x;
 }
-FASTLOSS_MATH_INLINE double f64_from_bits(std::uint64_t b) {
+FASTLOSS_MATH_INLINE double from_bits(std::uint64_t b) {
   double x;
   std::memcpy(&x, &b, sizeof x);
   return x;
 }
 
-// ln2 split for Cody-Waite reduction: k*kLn2Hi is exact for |k| < 2^9 (float) / 2^21 (double).
-constexpr float kLn2HiF = 0x1.62e400p-1f;  // 0x3f317200
-constexpr float kLn2LoF = 0x1.7f7d1cp-20f;
-constexpr double kLn2Hi = 0x1.62e42feep-1;  // 0x3fe62e42fee00000
-constexpr double kLn2Lo = 0x1.a39ef35793c76p-33;
+template <class T>
+struct Consts;
 
-// 2^n as the product of two normal powers of two, for n in [-252, 254] (float) or
-// [-2044, 2046] (double), so that p * scale_a * scale_b rounds once even when the result is
-// subnormal or overflows. `n_biased_twice` is n + 2*bias (non-negative).
-FASTLOSS_MATH_INLINE float scale_by_pow2(float p, std::uint32_t n_biased_twice) {
-  const std::uint32_t ea = n_biased_twice >> 1;
-  const std::uint32_t eb = n_biased_twice - ea;
-  return p * f32_from_bits(ea << 23) * f32_from_bits(eb << 23);
-}
-FASTLOSS_MATH_INLINE double scale_by_pow2(double p, std::uint64_t n_biased_twice) {
-  const std::uint64_t ea = n_biased_twice >> 1;
-  const std::uint64_t eb = n_biased_twice - ea;
-  return p * f64_from_bits(ea << 52) * f64_from_bits(eb << 52);
+template <>
+struct Consts<float> {
+  using Bits = std::uint32_t;
+  static constexpr int kMantissaBits = 23;
+  static constexpr Bits kTwiceBias = 254;
+  // ln2 split for Cody-Waite: k*kLn2Hi is exact for |k| < 2^9.
+  static constexpr float kLn2Hi = 0x1.62e400p-1f;  // 0x3f317200
+  static constexpr float kLn2Lo = 0x1.7f7d1cp-20f;
+  static constexpr float kLog2e = 0x1.715476p+0f;
+  static constexpr float kRoundMagic = 0x1.8p23f;  // v + magic rounds v to an integer
+  // exp clamps: below kExpMin the result rounds to 0, above kExpMax it overflows.
+  static constexpr float kExpMin = -104.0f;
+  static constexpr float kExpMax = 89.0f;
+  static constexpr float kMinNormal = 0x1p-126f;
+  static constexpr float kSubnormalScale = 0x1p23f;
+  static constexpr float kSubnormalScaleLog2 = 23.0f;
+  static constexpr Bits kOne = 0x3f800000u;
+  static constexpr Bits kSqrtHalf = 0x3f3504f3u;
+  static constexpr Bits kMantissaMask = 0x007fffffu;
+
+  // Minimax q(r) ~ (e^r - 1 - r)/r^2 on [-0.35, 0.35]; adds < 0.01 ULP to exp.
+  static FASTLOSS_MATH_INLINE float exp_poly(float r) {
+    return 0x1p-1f +
+           r * (0x1.555556p-3f +
+                r * (0x1.5554e4p-5f +
+                     r * (0x1.1110e0p-7f + r * (0x1.6d4910p-10f + r * 0x1.a12a34p-13f))));
+  }
+  // R(z) ~ (log((1+s)/(1-s)) - 2s)/s for z = s^2 in [0, 0.0295] (musl/FreeBSD logf).
+  static FASTLOSS_MATH_INLINE float log_poly(float z) {
+    const float w = z * z;
+    return z * (0x1.555554p-1f + w * 0x1.23d3dcp-2f) + w * (0x1.999c26p-2f + w * 0x1.f13c4cp-3f);
+  }
+  // Biased exponent field of ix (high bits, may include the sign) as float, exactly.
+  static FASTLOSS_MATH_INLINE float exponent_field(Bits ix) {
+    return static_cast<float>(static_cast<std::int32_t>(ix >> 23));
+  }
+};
+
+template <>
+struct Consts<double> {
+  using Bits = std::uint64_t;
+  static constexpr int kMantissaBits = 52;
+  static constexpr Bits kTwiceBias = 2046;
+  // k*kLn2Hi is exact for |k| < 2^21 (fdlibm's split).
+  static constexpr double kLn2Hi = 0x1.62e42feep-1;  // 0x3fe62e42fee00000
+  static constexpr double kLn2Lo = 0x1.a39ef35793c76p-33;
+  static constexpr double kLog2e = 0x1.71547652b82fep+0;
+  static constexpr double kRoundMagic = 0x1.8p52;
+  static constexpr double kExpMin = -746.0;
+  static constexpr double kExpMax = 710.0;
+  static constexpr double kMinNormal = 0x1p-1022;
+  static constexpr double kSubnormalScale = 0x1p54;
+  static constexpr double kSubnormalScaleLog2 = 54.0;
+  static constexpr Bits kOne = 0x3ff0000000000000ull;
+  static constexpr Bits kSqrtHalf = 0x3fe6a09e667f3bcdull;
+  static constexpr Bits kMantissaMask = 0x000fffffffffffffull;
+
+  // Minimax q(r) ~ (e^r - 1 - r)/r^2 on [-0.35, 0.35] (degree 10, error 2e-19), as even and
+  // odd halves in r^2 for a shorter dependency chain.
+  static FASTLOSS_MATH_INLINE double exp_poly(double r) {
+    const double r2 = r * r;
+    const double even =
+        0x1p-1 +
+        r2 * (0x1.5555555555556p-5 +
+              r2 * (0x1.6c16c16c16214p-10 +
+                    r2 * (0x1.a01a01a74077ap-16 +
+                          r2 * (0x1.27e4da1e12fb1p-22 + r2 * 0x1.1f75a3caadff5p-29))));
+    const double odd =
+        0x1.5555555555557p-3 +
+        r2 * (0x1.111111110ff8bp-7 +
+              r2 * (0x1.a01a01ac9de9ep-13 +
+                    r2 * (0x1.71ddfff6573d6p-19 + r2 * 0x1.af5282aacdb2ep-26)));
+    return even + r * odd;
+  }
+  // fdlibm e_log.c: R(z) ~ (log((1+s)/(1-s)) - 2s)/s for z = s^2 in [0, 0.0295].
+  static FASTLOSS_MATH_INLINE double log_poly(double z) {
+    const double w = z * z;
+    const double t1 = w * (3.999999999940941908e-01 +
+                           w * (2.222219843214978396e-01 + w * 1.531383769920937332e-01));
+    const double t2 =
+        z * (6.666666666666735130e-01 +
+             w * (2.857142874366239149e-01 +
+                  w * (1.818357216161805012e-01 + w * 1.479819860511658591e-01)));
+    return t1 + t2;
+  }
+  // Biased exponent field as double without an int64 conversion: (2^52 + e) - 2^52.
+  static FASTLOSS_MATH_INLINE double exponent_field(Bits ix) {
+    return from_bits(static_cast<Bits>(0x4330000000000000ull | (ix >> 52))) - 0x1p52;
+  }
+};
+
+// p * 2^n for n + 2*bias = n_biased_twice in [2, 4*bias]: 2^n is applied as two normal powers
+// of two, so the product rounds once, also when the result is subnormal or overflows.
+template <class T, class Bits>
+FASTLOSS_MATH_INLINE T scale_by_pow2(T p, Bits n_biased_twice) {
+  const Bits ea = n_biased_twice >> 1;
+  const Bits eb = n_biased_twice - ea;
+  return p * from_bits(ea << Consts<T>::kMantissaBits) * from_bits(eb << Consts<T>::kMantissaBits);
 }
 
-// log(1+f) + c for f in [sqrt(1/2)-1, sqrt(2)-1], plus k*ln2 (fdlibm's form:
-// s = f/(2+f), log(1+f) = f - f^2/2 + s*(f^2/2 + R(s^2))). c is a small correction term.
-FASTLOSS_MATH_INLINE float log_core(float f, float k, float c) {
-  // Minimax R(z) ~ (log((1+s)/(1-s)) - 2s)/s for z = s^2 in [0, 0.0295] (musl logf).
-  constexpr float lg1 = 0x1.555554p-1f, lg2 = 0x1.999c26p-2f, lg3 = 0x1.23d3dcp-2f,
-                  lg4 = 0x1.f13c4cp-3f;
-  const float s = f / (2.0f + f);
-  const float z = s * s;
-  const float w = z * z;
-  const float r = z * (lg1 + w * lg3) + w * (lg2 + w * lg4);
-  const float hfsq = 0.5f * f * f;
-  return k * kLn2HiF - ((hfsq - (s * (hfsq + r) + (k * kLn2LoF + c))) - f);
-}
-FASTLOSS_MATH_INLINE double log_core(double f, double k, double c) {
-  // fdlibm e_log.c coefficients, z = s^2 in [0, 0.0295].
-  constexpr double lg1 = 6.666666666666735130e-01, lg2 = 3.999999999940941908e-01,
-                   lg3 = 2.857142874366239149e-01, lg4 = 2.222219843214978396e-01,
-                   lg5 = 1.818357216161805012e-01, lg6 = 1.531383769920937332e-01,
-                   lg7 = 1.479819860511658591e-01;
-  const double s = f / (2.0 + f);
-  const double z = s * s;
-  const double w = z * z;
-  const double t1 = w * (lg2 + w * (lg4 + w * lg6));
-  const double t2 = z * (lg1 + w * (lg3 + w * (lg5 + w * lg7)));
-  const double r = t1 + t2;
-  const double hfsq = 0.5 * f * f;
-  return k * kLn2Hi - ((hfsq - (s * (hfsq + r) + (k * kLn2Lo + c))) - f);
+// e^x as hi + lo: |lo| <= ulp(hi)/2, and for normal results hi + lo is within 0.13 ULP of e^x
+// (measured), so hi is e^x rounded with at most 0.63 ULP error. x = n*ln2 + r (Cody-Waite,
+// r carried as r + dr), e^r = 1 + r + r^2 q(r) summed as a double-word, 2^n via exponent
+// bits. hi handles NaN/inf/overflow/underflow as documented at fl_exp; lo is then meaningless.
+template <class T>
+FASTLOSS_MATH_INLINE void exp_parts(T x, T& hi, T& lo) {
+  using C = Consts<T>;
+  x = x < C::kExpMin ? C::kExpMin : x;  // NaN passes both clamps
+  x = x > C::kExpMax ? C::kExpMax : x;
+  const T t = x * C::kLog2e + C::kRoundMagic;
+  const T n = t - C::kRoundMagic;
+  const auto n_biased_twice = static_cast<typename C::Bits>(to_bits(t) - to_bits(C::kRoundMagic) +
+                                                            C::kTwiceBias);
+  const T r_hi = x - n * C::kLn2Hi;  // exact
+  const T r = r_hi - n * C::kLn2Lo;
+  const T dr = (r_hi - r) - n * C::kLn2Lo;
+  const T tail = r * r * C::exp_poly(r) + (dr + dr * r);  // e^(r+dr) - 1 - r
+  const T y_hi = r + tail;
+  const T y_lo = (r - y_hi) + tail;  // Fast2Sum, |tail| <= |r|
+  const T p0 = T(1) + y_hi;
+  const T p0_lo = ((T(1) - p0) + y_hi) + y_lo;  // Fast2Sum, |y_hi| < 1
+  const T p = p0 + p0_lo;
+  const T p_lo = (p0 - p) + p0_lo;
+  hi = scale_by_pow2(p, n_biased_twice);
+  lo = scale_by_pow2(p_lo, n_biased_twice);
 }
 
-// Splits positive normal x into m * 2^k with m in [sqrt(1/2), sqrt(2)); returns m - 1, sets k.
-FASTLOSS_MATH_INLINE float reduce_log(float x, float& k) {
-  constexpr std::uint32_t kSqrtHalf = 0x3f3504f3u;
-  const std::uint32_t ix = to_bits(x) + (0x3f800000u - kSqrtHalf);
-  k = static_cast<float>(static_cast<std::int32_t>(ix >> 23) - 127);
-  return f32_from_bits((ix & 0x007fffffu) + kSqrtHalf) - 1.0f;
+template <class T>
+FASTLOSS_MATH_INLINE T abs_(T x) {
+  return x < T(0) ? -x : x;
 }
-FASTLOSS_MATH_INLINE double reduce_log(double x, double& k) {
-  constexpr std::uint64_t kSqrtHalf = 0x3fe6a09e667f3bcdull;
-  const std::uint64_t ix = to_bits(x) + (0x3ff0000000000000ull - kSqrtHalf);
-  // Biased exponent -> double without an int64 conversion: 2^52 + e is exact.
-  k = f64_from_bits(0x4330000000000000ull | (ix >> 52)) - (0x1p52 + 1023.0);
-  return f64_from_bits((ix & 0x000fffffffffffffull) + kSqrtHalf) - 1.0;
+
+// Splits positive normal x into 2^k * (1 + f), 1 + f in [sqrt(1/2), sqrt(2)); returns f.
+template <class T>
+FASTLOSS_MATH_INLINE T reduce_log(T x, T& k) {
+  using C = Consts<T>;
+  const auto ix = static_cast<typename C::Bits>(to_bits(x) + (C::kOne - C::kSqrtHalf));
+  k = C::exponent_field(ix) - static_cast<T>(C::kTwiceBias / 2);
+  return from_bits(static_cast<typename C::Bits>((ix & C::kMantissaMask) + C::kSqrtHalf)) - T(1);
+}
+
+// fdlibm's log(1+f) for f in [sqrt(1/2)-1, sqrt(2)-1] and s = f/(2+f):
+// log(1+f) = f - f^2/2 + s*(f^2/2 + R(s^2)). Returns -(log(1+f) + lo_terms), so that
+// k*ln2_hi minus it is the logarithm plus the small terms lo_terms (k*ln2_lo + corrections).
+template <class T>
+FASTLOSS_MATH_INLINE T neg_log1p_reduced(T f, T s, T lo_terms) {
+  const T r = Consts<T>::log_poly(s * s);
+  const T hfsq = T(0.5) * f * f;
+  return (hfsq - (s * (hfsq + r) + lo_terms)) - f;
+}
+
+// log(1 + x) for x >= -1, before special values. Near 0 (1 + x in (sqrt(1/2), sqrt(2))) the
+// reduced argument is x itself, exact. Elsewhere u = 1 + x is rounded and split as
+// 2^k (1 + f); the exact rounding error of u, divided by u, is the correction c
+// (log(1+x) = log(u) + log1p(c) ~ log(u) + c).
+template <class T>
+FASTLOSS_MATH_INLINE T log1p_core(T x) {
+  using C = Consts<T>;
+  const T u = T(1) + x;
+  T k;
+  T f = reduce_log(u, k);
+  // Sterbenz: for u >= 2, u - x is exact; otherwise u - 1 is.
+  T u_err = u >= T(2) ? T(1) - (u - x) : x - (u - T(1));
+  // x in (-0.29, 0.41), inside (sqrt(1/2) - 1, sqrt(2) - 1); one compare (a && of two
+  // compares here stops GCC 12 from vectorizing softplus).
+  const bool near_zero = abs_(x - T(0.06)) < T(0.35);
+  f = near_zero ? x : f;
+  k = near_zero ? T(0) : k;
+  u_err = near_zero ? T(0) : u_err;
+  const T c = u_err / u;
+  const T neg_rest = neg_log1p_reduced(f, f / (T(2) + f), k * C::kLn2Lo + c);
+  return k * C::kLn2Hi - neg_rest;
+}
+
+// a + log(1 + e + e_lo) for e in [0, 1], e_lo <= ulp(e) (softplus). u = 1 + e is in [1, 2],
+// so no exponent bits are needed: k = 1, f = u/2 - 1 (exact) for e > sqrt(2) - 1, else
+// k = 0, f = e (exact). The correction c = (rounding error of u + e_lo)/u only needs a few
+// bits, so 1/u comes from s: 1/(1+f) = (1-s)/(1+s) ~ 1 - 2s(1 - s(1 - s)) (error < 0.3%),
+// saving a division. a is added with one rounding at the end (TwoSum with k*ln2_hi).
+template <class T>
+FASTLOSS_MATH_INLINE T add_log1p_unit(T e, T e_lo, T a) {
+  using C = Consts<T>;
+  const T u = T(1) + e;
+  // Every select on k1 comes before the division: GCC threads repeated tests of one
+  // condition and would otherwise duplicate the division into both arms.
+  const bool k1 = e > T(0.41421356);
+  const T f = k1 ? T(0.5) * u - T(1) : e;
+  const T u_err = k1 ? e - (u - T(1)) : T(0);
+  const T inv_2k = k1 ? T(0.5) : T(1);
+  const T k_hi = k1 ? C::kLn2Hi : T(0);
+  const T k_lo = k1 ? C::kLn2Lo : T(0);
+  const T s = f / (T(2) + f);
+  const T inv_u = inv_2k * (T(1) - T(2) * s * (T(1) - s * (T(1) - s)));
+  const T c = (u_err + e_lo) * inv_u;
+  const T neg_rest = neg_log1p_reduced(f, s, k_lo + c);
+  const T sum = k_hi + a;
+  const T bb = sum - k_hi;
+  const T err = (k_hi - (sum - bb)) + (a - bb);  // TwoSum: sum + err = k_hi + a exactly
+  return sum - (neg_rest - err);
+}
+
+// c - a*b, exact when a*b is within a few ULP of c.
+template <class T>
+FASTLOSS_MATH_INLINE T mul_residual(T a, T b, T c) {
+#if FASTLOSS_MATH_HAVE_FMA
+  return std::fma(-a, b, c);
+#else
+  // Dekker's product: Veltkamp-split a and b into halves whose products are exact.
+  constexpr T kSplit = sizeof(T) == 4 ? T(4097) : T(134217729);  // 2^12 + 1, 2^27 + 1
+  const T ta = kSplit * a;
+  const T a_hi = ta - (ta - a);
+  const T a_lo = a - a_hi;
+  const T tb = kSplit * b;
+  const T b_hi = tb - (tb - b);
+  const T b_lo = b - b_hi;
+  const T p = a * b;
+  const T p_err = ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo;
+  return (c - p) - p_err;
+#endif
 }
 
 }  // namespace math_detail
 
 // ---------------------------------------------------------------------------------------
-// fl_exp(x) = e^x
-//   domain: all x. Cody-Waite reduction x = n*ln2 + r, |r| <= ln2/2, degree-7 (float) /
-//   degree-12 (double) polynomial, 2^n applied in two exact steps.
-//   max error: float 1 ULP, double 1 ULP (measured: see table above).
-//   special values: NaN -> NaN; +inf -> +inf; -inf -> +0; overflow (x > 88.7228 f32,
-//   x > 709.7827 f64) -> +inf; results below the normal range are gradual (subnormal,
-//   correctly scaled), and round to +0 below ~-103.97 (f32) / ~-745.13 (f64). exp(+-0) = 1.
-FASTLOSS_MATH_INLINE float fl_exp(float x) {
-  using namespace math_detail;
-  constexpr float kMagic = 0x1.8p23f;  // x*log2e + kMagic rounds to an integer in low bits
-  x = x < -104.0f ? -104.0f : x;       // NaN passes both clamps
-  x = x > 89.0f ? 89.0f : x;
-  const float t = x * 0x1.715476p+0f + kMagic;
-  const float n = t - kMagic;
-  const std::uint32_t n_biased_twice = to_bits(t) - to_bits(kMagic) + 254u;
-  const float r = (x - n * kLn2HiF) - n * kLn2LoF;
-  // Minimax (e^r - 1 - r)/r^2 on [-0.35, 0.35].
-  const float q = 0x1.000000p-1f +
-                  r * (0x1.555556p-3f +
-                       r * (0x1.5554e4p-5f +
-                            r * (0x1.1110e0p-7f + r * (0x1.6d4910p-10f + r * 0x1.a12a34p-13f))));
-  const float p = 1.0f + (r + (r * r) * q);
-  return scale_by_pow2(p, n_biased_twice);
-}
-FASTLOSS_MATH_INLINE double fl_exp(double x) {
-  using namespace math_detail;
-  constexpr double kMagic = 0x1.8p52;
-  x = x < -746.0 ? -746.0 : x;
-  x = x > 710.0 ? 710.0 : x;
-  const double t = x * 0x1.71547652b82fep+0 + kMagic;
-  const double n = t - kMagic;
-  const std::uint64_t n_biased_twice = to_bits(t) - to_bits(kMagic) + 2046u;
-  const double r = (x - n * kLn2Hi) - n * kLn2Lo;
-  const double r2 = r * r;
-  // Minimax (e^r - 1 - r)/r^2 on [-0.35, 0.35], evaluated as two Horner halves in r^2.
-  const double q_even =
-      0x1p-1 +
-      r2 * (0x1.5555555555556p-5 +
-            r2 * (0x1.6c16c16c16214p-10 +
-                  r2 * (0x1.a01a01a74077ap-16 + r2 * (0x1.27e4da1e12fb1p-22 +
-                                                      r2 * 0x1.1f75a3caadff5p-29))));
-  const double q_odd =
-      0x1.5555555555557p-3 +
-      r2 * (0x1.111111110ff8bp-7 +
-            r2 * (0x1.a01a01ac9de9ep-13 + r2 * (0x1.71ddfff6573d6p-19 + r2 * 0x1.af5282aacdb2ep-26)));
-  const double q = q_even + r * q_odd;
-  const double p = 1.0 + (r + r2 * q);
-  return scale_by_pow2(p, n_biased_twice);
+// fl_exp(x) = e^x   (float and double overloads)
+//   domain: all x. Cody-Waite reduction x = n*ln2 + r, |r| <= ln2/2; minimax polynomial of
+//   degree 7 (float) / 12 (double); 2^n applied in two exact steps.
+//   max error: 1 ULP float, 1 ULP double (measured: see the table at the top).
+//   special values: NaN -> NaN; +inf -> +inf; -inf -> +0; exp(+-0) = 1; overflow
+//   (x > 88.72284 f32, x > 709.78271 f64) -> +inf; results below the normal range are
+//   gradual (subnormal, rounded once), and +0 below about -103.97 (f32) / -745.13 (f64).
+template <class T>
+FASTLOSS_MATH_INLINE T fl_exp(T x) {
+  T hi, lo;
+  math_detail::exp_parts(x, hi, lo);
+  return hi;
 }
 
 // ---------------------------------------------------------------------------------------
-// fl_log(x) = natural logarithm
-//   domain: x >= 0 (subnormal x are scaled by 2^23 / 2^54 first, so they are exact too).
-//   max error: float 1 ULP, double 1 ULP (measured: see table above).
+// fl_log(x) = natural logarithm   (float and double)
+//   domain: x >= 0, including subnormal x (scaled by 2^23 / 2^54 first, so exact too).
+//   max error: 1 ULP float, 1 ULP double (measured: see the table at the top).
 //   special values: NaN -> NaN; +inf -> +inf; +-0 -> -inf; x < 0 (incl. -inf) -> NaN;
 //   log(1) = +0.
-FASTLOSS_MATH_INLINE float fl_log(float x) {
-  using namespace math_detail;
-  const bool subnormal = x < 0x1p-126f;
-  const float xs = subnormal ? x * 0x1p23f : x;
-  float k;
-  const float f = reduce_log(xs, k);
-  k = subnormal ? k - 23.0f : k;
-  float y = log_core(f, k, 0.0f);
-  y = x < std::numeric_limits<float>::infinity() ? y : x;  // +inf, NaN
-  y = x < 0.0f ? std::numeric_limits<float>::quiet_NaN() : y;
-  y = x == 0.0f ? -std::numeric_limits<float>::infinity() : y;
-  return y;
-}
-FASTLOSS_MATH_INLINE double fl_log(double x) {
-  using namespace math_detail;
-  const bool subnormal = x < 0x1p-1022;
-  const double xs = subnormal ? x * 0x1p54 : x;
-  double k;
-  const double f = reduce_log(xs, k);
-  k = subnormal ? k - 54.0 : k;
-  double y = log_core(f, k, 0.0);
-  y = x < std::numeric_limits<double>::infinity() ? y : x;
-  y = x < 0.0 ? std::numeric_limits<double>::quiet_NaN() : y;
-  y = x == 0.0 ? -std::numeric_limits<double>::infinity() : y;
+template <class T>
+FASTLOSS_MATH_INLINE T fl_log(T x) {
+  using C = math_detail::Consts<T>;
+  const bool subnormal = x < C::kMinNormal;
+  const T k_adjust = subnormal ? -C::kSubnormalScaleLog2 : T(0);
+  T k;
+  const T f = math_detail::reduce_log(subnormal ? x * C::kSubnormalScale : x, k);
+  k += k_adjust;
+  T y = k * C::kLn2Hi - math_detail::neg_log1p_reduced(f, f / (T(2) + f), k * C::kLn2Lo);
+  y = x < std::numeric_limits<T>::infinity() ? y : x;  // +inf, NaN
+  y = x < T(0) ? std::numeric_limits<T>::quiet_NaN() : y;
+  y = x == T(0) ? -std::numeric_limits<T>::infinity() : y;
   return y;
 }
 
 // ---------------------------------------------------------------------------------------
-// fl_log1p(x) = log(1 + x), accurate for tiny x.
-//   domain: x >= -1. u = 1 + x is rounded; the rounding error c = (1 + x) - u is recovered
-//   exactly and added as c/u (log(1+x) = log(u) + log1p(c/u)); |x| below 2^-24 (f32) /
-//   2^-53 (f64) returns x itself (correctly rounded, sign of zero kept).
-//   max error: float 1 ULP, double 1 ULP (measured: see table above).
+// fl_log1p(x) = log(1 + x), accurate for tiny x   (float and double)
+//   domain: x >= -1. For x in (-0.29, 0.41) the polynomial runs on x itself (no 1 + x
+//   rounding), elsewhere the exact rounding error of u = 1 + x is added back as c/u.
+//   log1p(x) = x (rounded) for |x| below about 2^-24 (f32) / 2^-53 (f64).
+//   max error: 1 ULP float, 1 ULP double (measured: see the table at the top).
 //   special values: NaN -> NaN; +inf -> +inf; -1 -> -inf; x < -1 (incl. -inf) -> NaN;
-//   +-0 -> +-0; subnormal x -> x.
-FASTLOSS_MATH_INLINE float fl_log1p(float x) {
-  using namespace math_detail;
-  const float u = 1.0f + x;
-  float k;
-  const float f = reduce_log(u, k);
-  // Exact rounding error of u (Sterbenz): for u >= 2, u - x is exact; otherwise u - 1 is.
-  const float c = (u >= 2.0f ? 1.0f - (u - x) : x - (u - 1.0f)) / u;
-  float y = log_core(f, k, c);
-  y = x < std::numeric_limits<float>::infinity() ? y : x;  // +inf, NaN
-  y = x < -1.0f ? std::numeric_limits<float>::quiet_NaN() : y;
-  y = x == -1.0f ? -std::numeric_limits<float>::infinity() : y;
-  y = x == 0.0f ? x : y;  // keep the sign of zero
-  return y;
-}
-FASTLOSS_MATH_INLINE double fl_log1p(double x) {
-  using namespace math_detail;
-  const double u = 1.0 + x;
-  double k;
-  const double f = reduce_log(u, k);
-  const double c = (u >= 2.0 ? 1.0 - (u - x) : x - (u - 1.0)) / u;
-  double y = log_core(f, k, c);
-  y = x < std::numeric_limits<double>::infinity() ? y : x;
-  y = x < -1.0 ? std::numeric_limits<double>::quiet_NaN() : y;
-  y = x == -1.0 ? -std::numeric_limits<double>::infinity() : y;
-  y = x == 0.0 ? x : y;
+//   +-0 -> +-0 (sign kept); subnormal x -> x.
+template <class T>
+FASTLOSS_MATH_INLINE T fl_log1p(T x) {
+  T y = math_detail::log1p_core(x);
+  y = x < std::numeric_limits<T>::infinity() ? y : x;  // +inf, NaN
+  y = x < T(-1) ? std::numeric_limits<T>::quiet_NaN() : y;
+  y = x == T(-1) ? -std::numeric_limits<T>::infinity() : y;
+  y = x == T(0) ? x : y;  // keep the sign of zero
   return y;
 }
 
 // ---------------------------------------------------------------------------------------
-// fl_softplus(x) = log(1 + e^x), computed as max(x, 0) + log1p(e^-|x|) (never overflows).
+// fl_softplus(x) = log(1 + e^x)   (float and double)
+//   Computed as max(x, 0) + log1p(e^-|x|) (never overflows), with e^-|x| kept as a double-word
+//   and max(x, 0) added inside log1p's last rounding.
 //   domain: all x.
-//   max error: float 2 ULP, double 2 ULP (measured: see table above).
-//   special values: NaN -> NaN; +inf -> +inf; -inf -> +0; large negative x -> e^x
-//   (subnormal, then +0, like fl_exp); large positive x -> x.
+//   max error: 1 ULP float, 1 ULP double (measured: see the table at the top).
+//   special values: NaN -> NaN; +inf -> +inf; -inf -> +0; softplus(0) = ln 2; large
+//   negative x -> e^x (subnormal below -87.3 f32 / -708.4 f64, +0 below the fl_exp limits);
+//   x >= 14.56 (f32) / 33.27 (f64) -> x.
 template <class T>
 FASTLOSS_MATH_INLINE T fl_softplus(T x) {
-  const T e = fl_exp(-(x < T(0) ? -x : x));
-  return (x > T(0) ? x : T(0)) + fl_log1p(e);
+  T e, e_lo;
+  math_detail::exp_parts(-math_detail::abs_(x), e, e_lo);
+  const T y = math_detail::add_log1p_unit(e, e_lo, x > T(0) ? x : T(0));
+  return x < std::numeric_limits<T>::infinity() ? y : x;  // +inf (TwoSum gives NaN)
 }
 
-// fl_log_sigmoid(x) = log(1 / (1 + e^-x)) = -softplus(-x). Same error bound as fl_softplus.
+// fl_log_sigmoid(x) = log(1 / (1 + e^-x)) = -softplus(-x): same error bound as fl_softplus.
 //   special values: NaN -> NaN; +inf -> -0; -inf -> -inf.
 template <class T>
 FASTLOSS_MATH_INLINE T fl_log_sigmoid(T x) {
@@ -261,17 +361,30 @@ FASTLOSS_MATH_INLINE T fl_log_sigmoid(T x) {
 }
 
 // ---------------------------------------------------------------------------------------
-// fl_sigmoid(x) = 1 / (1 + e^-x), computed from e = e^-|x| <= 1 (never overflows):
-//   1/(1+e) for x >= 0, e/(1+e) for x < 0.
+// fl_sigmoid(x) = 1 / (1 + e^-x)   (float and double)
+//   From e = e^-|x| <= 1 (a double-word; never overflows): 1/(1+e) for x >= 0, e/(1+e) for
+//   x < 0, with one division and a first-order correction for the low parts.
 //   domain: all x.
-//   max error: float 2 ULP, double 2 ULP (measured: see table above).
-//   special values: NaN -> NaN; +inf -> 1; -inf -> +0; sigmoid(0) = 0.5; large negative x
-//   -> e^x (subnormal, then +0); rounds to 1 above ~16.6 (f32) / ~36.7 (f64).
+//   max error: 1 ULP float, 1 ULP double (measured: see the table at the top).
+//   special values: NaN -> NaN; +inf -> 1; -inf -> +0; sigmoid(+-0) = 0.5; large negative
+//   x -> e^x (subnormal, then +0, like fl_exp); 1 from 17.33 (f32) / 37.43 (f64) up.
 template <class T>
 FASTLOSS_MATH_INLINE T fl_sigmoid(T x) {
-  const T e = fl_exp(-(x < T(0) ? -x : x));
+  T e, e_lo;
+  math_detail::exp_parts(-math_detail::abs_(x), e, e_lo);
   const T d = T(1) + e;
-  return (x < T(0) ? e : T(1)) / d;
+  const T d_lo = ((T(1) - d) + e) + e_lo;  // Fast2Sum, e <= 1
+  // All selects on the sign come before the division (see add_log1p_unit).
+  const bool neg = x < T(0);
+  const T num = neg ? e : T(1);
+  const T num_lo = neg ? e_lo : T(0);
+  // 1/d = y (x >= 0) or 1 - y (x < 0), as inv_d0 + inv_d1 * y
+  const T inv_d0 = neg ? T(1) : T(0);
+  const T inv_d1 = neg ? T(-1) : T(1);
+  const T y = num / d;
+  const T div_err = math_detail::mul_residual(y, d, num);  // num = y*d + div_err
+  // (num + num_lo)/(d + d_lo) ~ y + (div_err + num_lo - y*d_lo)/d
+  return y + ((div_err + num_lo) - y * d_lo) * (inv_d0 + inv_d1 * y);
 }
 
 FASTLOSS_END_ISA_NAMESPACE

@@ -30,7 +30,8 @@ inline std::int64_t block_size(std::int64_t n, std::int64_t work_per_item = 1) {
   const std::int64_t even_split = (n + kMaxBlocks - 1) / kMaxBlocks;
   if (work_per_item > 1) {  // rows: at least kMinBlock elements of work per block
     const std::int64_t min_rows = (kMinBlock + work_per_item - 1) / work_per_item;
-    return std::max(min_rows, even_split);
+    const std::int64_t rows = std::max(min_rows, even_split);
+    return rows < kLanes ? rows : (rows + kLanes - 1) / kLanes * kLanes;  // whole row groups
   }
   const std::int64_t rounded = (even_split + 63) / 64 * 64;
   return std::max(kMinBlock, rounded);
@@ -56,9 +57,40 @@ template <class Body>
 inline void lane_loop(std::int64_t begin, std::int64_t end, Body&& body) {
   std::int64_t i = begin;
   for (; i + kLanes <= end; i += kLanes) {
+    // A loop the vectorizer sees as such (not unrolled into 16 scalar copies first).
+    FASTLOSS_SIMD
     for (int lane = 0; lane < kLanes; ++lane) body(i + lane, lane);
   }
   for (int lane = 0; i + lane < end; ++lane) body(i + lane, lane);
+}
+
+// Lane sums kept in T (cheap in the hot loop) and moved into float64 totals every
+// kFlushEvery elements, so long float32 sums keep float64 accuracy.
+constexpr std::int64_t kFlushEvery = 64 * kLanes;
+
+template <class T>
+struct ChunkedLanes {
+  T lane[kLanes] = {};
+  double total[kLanes] = {};
+  void flush() {
+    for (int j = 0; j < kLanes; ++j) {
+      total[j] += static_cast<double>(lane[j]);
+      lane[j] = T(0);
+    }
+  }
+  double sum() {
+    flush();
+    return pairwise_sum(total, kLanes);
+  }
+};
+
+// lane_loop over [begin, end) in chunks of kFlushEvery, calling flush() after each chunk.
+template <class Body, class Flush>
+inline void chunked_lane_loop(std::int64_t begin, std::int64_t end, Body&& body, Flush&& flush) {
+  for (std::int64_t c0 = begin; c0 < end; c0 += kFlushEvery) {
+    lane_loop(c0, std::min(end, c0 + kFlushEvery), body);
+    flush();
+  }
 }
 
 // Lane accumulators for one block.

@@ -34,39 +34,86 @@ T row_max(const T* x, std::int64_t n) {
   return result;
 }
 
-// Runs row_fn(r, grad_scale) -> RowLoss over all rows. `row_weight(r)` is the row's share of
-// the mean's denominator, needed before the pass when the mean's gradient is requested.
-template <class T, class RowFn, class RowWeightFn>
-LossSums rowwise(const RowArgs<T>& a, RowFn&& row_fn, RowWeightFn&& row_weight) {
+// Rows of at most this many classes are processed kLanes rows at a time, one row per SIMD
+// lane (a row of a few classes is too short to vectorize along).
+constexpr std::int64_t kShortRowClasses = 128;
+
+// Results of a group of kLanes rows, one per lane, in T lanes so the group loops vectorize.
+template <class T>
+struct GroupLoss {
+  T loss[kLanes];
+  T weight[kLanes];
+  T invalid[kLanes];  // nonzero for rows with invalid data
+};
+
+// The mean's gradient denominator: sum over rows of sample_weight x row_weight(r).
+template <class T, class RowWeightFn>
+double gradient_scale(const RowArgs<T>& a, RowWeightFn&& row_weight) {
+  if (a.grad == nullptr || !a.grad_mean) return 1.0;
   const T* sw = a.sample_weight;
-  double scale = 1.0;
-  if (a.grad != nullptr && a.grad_mean) {
-    const double total = blocked_reduce<double>(
-        a.rows, a.num_threads, [&](std::int64_t begin, std::int64_t end) {
-          double acc = 0.0;
-          for (std::int64_t r = begin; r < end; ++r) {
-            acc += (sw != nullptr ? static_cast<double>(sw[r]) : 1.0) * row_weight(r);
-          }
-          return acc;
-        });
-    scale = total != 0.0 ? 1.0 / total : std::numeric_limits<double>::quiet_NaN();
-  }
+  const double total = blocked_reduce<double>(
+      a.rows, a.num_threads, [&](std::int64_t begin, std::int64_t end) {
+        double acc = 0.0;
+        for (std::int64_t r = begin; r < end; ++r) {
+          acc += (sw != nullptr ? static_cast<double>(sw[r]) : 1.0) * row_weight(r);
+        }
+        return acc;
+      });
+  return total != 0.0 ? 1.0 / total : std::numeric_limits<double>::quiet_NaN();
+}
+
+// Runs row_fn(r, grad_scale) -> RowLoss over all rows; with short rows, full groups of kLanes
+// rows go to group_fn(r0, grad_scales, GroupLoss&) instead. `row_weight(r)` is the row's share
+// of the mean's denominator, needed before the pass when the mean's gradient is requested.
+template <class T, class RowFn, class GroupFn, class RowWeightFn>
+LossSums rowwise(const RowArgs<T>& a, RowFn&& row_fn, GroupFn&& group_fn,
+                 RowWeightFn&& row_weight, bool has_groups = true) {
+  const T* sw = a.sample_weight;
+  const double scale = gradient_scale(a, row_weight);
+  const bool grouped = has_groups && a.classes <= kShortRowClasses;
   return blocked_reduce<LossSums>(
       a.rows, a.num_threads,
       [&](std::int64_t begin, std::int64_t end) {
         LossSums acc;
-        for (std::int64_t r = begin; r < end; ++r) {
-          const double w = sw != nullptr ? static_cast<double>(sw[r]) : 1.0;
+        auto add = [&](std::int64_t r, double w, double loss, double weight, bool invalid) {
+          if (a.out != nullptr) a.out[r] = static_cast<T>(w * loss);
+          acc.loss += w * loss;
+          acc.weight += w * weight;
+          if (invalid && acc.first_invalid < 0) acc.first_invalid = r;
+        };
+        auto weight_of = [&](std::int64_t r) {
+          return sw != nullptr ? static_cast<double>(sw[r]) : 1.0;
+        };
+        std::int64_t r = begin;
+        if (grouped) {
+          for (; r + kLanes <= end; r += kLanes) {
+            T gs[kLanes];
+            for (int lane = 0; lane < kLanes; ++lane) {
+              gs[lane] = static_cast<T>(weight_of(r + lane) * scale);
+            }
+            GroupLoss<T> group{};
+            group_fn(r, gs, group);
+            for (int lane = 0; lane < kLanes; ++lane) {
+              add(r + lane, weight_of(r + lane), static_cast<double>(group.loss[lane]),
+                  static_cast<double>(group.weight[lane]), group.invalid[lane] != T(0));
+            }
+          }
+        }
+        for (; r < end; ++r) {
+          const double w = weight_of(r);
           const RowLoss row = row_fn(r, static_cast<T>(w * scale));
-          const double loss = w * row.loss;
-          if (a.out != nullptr) a.out[r] = static_cast<T>(loss);
-          acc.loss += loss;
-          acc.weight += w * row.weight;
-          if (row.invalid && acc.first_invalid < 0) acc.first_invalid = r;
+          add(r, w, row.loss, row.weight, row.invalid);
         }
         return acc;
       },
       a.classes);
+}
+
+// rowwise without a group path.
+template <class T, class RowFn, class RowWeightFn>
+LossSums rowwise(const RowArgs<T>& a, RowFn&& row_fn, RowWeightFn&& row_weight) {
+  const auto no_groups = [](std::int64_t, const T*, GroupLoss<T>&) {};
+  return rowwise(a, row_fn, no_groups, row_weight, false);
 }
 
 FASTLOSS_END_ISA_NAMESPACE

@@ -11,7 +11,16 @@ from typing import Any, Callable, Optional, Tuple, Union
 
 import numpy as np
 
-__all__ = ["mse", "mae", "huber"]
+__all__ = [
+    "mse",
+    "mae",
+    "huber",
+    "binary_cross_entropy",
+    "categorical_cross_entropy",
+    "sparse_categorical_cross_entropy",
+    "kl_divergence",
+    "hinge",
+]
 
 Result = Union[Any, Tuple[Any, np.ndarray]]
 
@@ -61,3 +70,177 @@ def huber(y_true: Any, y_pred: Any, *, delta: float = 1.0, reduction: str = "mea
     loss = np.where(ad <= delta, 0.5 * d * d, delta * (ad - 0.5 * delta))
     return _finish(loss, (lambda: np.clip(d, -delta, delta)) if return_grad else None,
                    sample_weight, reduction)
+
+
+# --- classification -------------------------------------------------------------------------
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    """1 / (1 + exp(-x)) without overflow: exp is only ever taken of -|x|."""
+    e = np.exp(-np.abs(x))
+    return np.asarray(np.where(x >= 0, 1 / (1 + e), e / (1 + e)))
+
+
+def _clamped_log(p: np.ndarray) -> np.ndarray:
+    """log(p) clamped at -100, as PyTorch's BCE/NLL on probabilities (log 0 -> -100)."""
+    with np.errstate(divide="ignore"):
+        return np.asarray(np.maximum(np.log(p), -100))
+
+
+def _finish_rows(
+    loss: np.ndarray,
+    grad: Optional[Callable[[], np.ndarray]],
+    axis: int,
+    sample_weight: Optional[Any],
+    reduction: str,
+    count: Optional[np.ndarray] = None,
+    keep: Optional[np.ndarray] = None,
+) -> Result:
+    """Applies weights and the reduction to per-row losses of a loss over `axis`.
+
+    `loss` has the row shape; `grad()` returns per-row gradients with the class axis moved
+    last. The mean divides by the summed row weights, each row counting `count` (default 1)
+    times its sample weight. Rows where `keep` is False (ignored targets) have gradient 0,
+    even when the mean has no denominator.
+    """
+    w = np.ones(loss.shape, dtype=loss.dtype)
+    if sample_weight is not None:
+        w = np.broadcast_to(np.asarray(sample_weight, dtype=loss.dtype), loss.shape)
+    loss = w * loss
+    total = (w if count is None else w * count).sum()
+    if reduction == "none":
+        value = loss
+    elif reduction == "sum":
+        value = loss.sum()
+    else:
+        value = loss.sum() / total
+    if grad is None:
+        return value
+    g = w[..., None] * grad()
+    if reduction == "mean":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            g = g / total
+    if keep is not None:
+        g = np.where(keep[..., None], g, 0)
+    return value, np.moveaxis(g, -1, axis)
+
+
+def binary_cross_entropy(y_true: Any, y_pred: Any, *, from_logits: bool = False,
+                         eps: Optional[float] = None, pos_weight: Optional[Any] = None,
+                         label_smoothing: float = 0.0, ignore_index: Optional[float] = None,
+                         reduction: str = "mean", sample_weight: Optional[Any] = None,
+                         return_grad: bool = False) -> Result:
+    t = np.asarray(y_true)
+    p = np.asarray(y_pred)
+    pw = 1.0 if pos_weight is None else np.asarray(pos_weight)
+    keep: Optional[np.ndarray] = None
+    if ignore_index is not None:
+        # Ignored entries get weight 0: out of the sum, the mean's denominator and the grad.
+        keep = t != ignore_index
+        w = np.ones(p.shape) if sample_weight is None else np.asarray(sample_weight)
+        sample_weight = w * keep
+        t = np.where(keep, t, 0)
+    y = t * (1 - label_smoothing) + 0.5 * label_smoothing
+    if from_logits:
+        loss = pw * y * np.logaddexp(0, -p) + (1 - y) * np.logaddexp(0, p)
+
+        def grad() -> np.ndarray:
+            return np.asarray(-pw * y * _sigmoid(-p) + (1 - y) * _sigmoid(p))
+    elif eps is not None:
+        q = np.clip(p, eps, 1 - eps)
+        loss = -(pw * y * np.log(q) + (1 - y) * np.log1p(-q))
+
+        def grad() -> np.ndarray:
+            inside = (p >= eps) & (p <= 1 - eps)
+            return np.asarray(np.where(inside, -pw * y / q + (1 - y) / (1 - q), 0))
+    else:
+        loss = -(pw * y * _clamped_log(p) + (1 - y) * _clamped_log(1 - p))
+
+        def grad() -> np.ndarray:
+            return np.asarray(-pw * y / np.maximum(p, 1e-12) + (1 - y) / np.maximum(1 - p, 1e-12))
+    result = _finish(loss, grad if return_grad else None, sample_weight, reduction)
+    if return_grad and keep is not None:
+        # Ignored entries have gradient 0, even when the mean has no denominator.
+        value, g = result
+        return value, np.where(keep, g, 0)
+    return result
+
+
+def _log_softmax(x: np.ndarray) -> np.ndarray:
+    """log-softmax over the last axis, with the row maximum subtracted first."""
+    z = x - x.max(axis=-1, keepdims=True)
+    return np.asarray(z - np.log(np.exp(z).sum(axis=-1, keepdims=True)))
+
+
+def _cross_entropy_rows(x: np.ndarray, a: np.ndarray, from_logits: bool) -> Tuple[
+        np.ndarray, Callable[[], np.ndarray]]:
+    """-Σ_c a_c log p_c per row (classes last) and its gradient with respect to x."""
+    if from_logits:
+        logp = _log_softmax(x)
+        return (-(a * logp).sum(axis=-1),
+                lambda: np.exp(logp) * a.sum(axis=-1, keepdims=True) - a)
+    return -(a * _clamped_log(x)).sum(axis=-1), lambda: -a / np.maximum(x, 1e-12)
+
+
+def categorical_cross_entropy(y_true: Any, y_pred: Any, *, from_logits: bool = False,
+                              axis: int = -1, label_smoothing: float = 0.0,
+                              class_weight: Optional[Any] = None, reduction: str = "mean",
+                              sample_weight: Optional[Any] = None,
+                              return_grad: bool = False) -> Result:
+    x = np.moveaxis(np.asarray(y_pred), axis, -1)
+    y = np.moveaxis(np.asarray(y_true), axis, -1)
+    n_classes = x.shape[-1]
+    a = (1 - label_smoothing) * y + label_smoothing / n_classes
+    if class_weight is not None:
+        a = a * np.asarray(class_weight)
+    loss, grad = _cross_entropy_rows(x, a, from_logits)
+    return _finish_rows(loss, grad if return_grad else None, axis, sample_weight, reduction)
+
+
+def sparse_categorical_cross_entropy(y_true: Any, y_pred: Any, *, from_logits: bool = False,
+                                     axis: int = -1, ignore_index: Optional[int] = None,
+                                     class_weight: Optional[Any] = None,
+                                     label_smoothing: float = 0.0, reduction: str = "mean",
+                                     sample_weight: Optional[Any] = None,
+                                     return_grad: bool = False) -> Result:
+    x = np.moveaxis(np.asarray(y_pred), axis, -1)
+    labels = np.asarray(y_true)
+    n_classes = x.shape[-1]
+    keep = np.ones(labels.shape, dtype=bool) if ignore_index is None else labels != ignore_index
+    labels = np.where(keep, labels, 0)
+    cw = np.ones(n_classes) if class_weight is None else np.asarray(class_weight, dtype=float)
+    one_hot = labels[..., None] == np.arange(n_classes)
+    # PyTorch's smoothing: (1-ε)·w_k·[c == k] + (ε/C)·w_c; ignored rows have no target at all.
+    a = ((1 - label_smoothing) * one_hot * cw[labels][..., None]
+         + label_smoothing / n_classes * cw) * keep[..., None]
+    loss, grad = _cross_entropy_rows(x, a.astype(x.dtype, copy=False), from_logits)
+    return _finish_rows(loss, grad if return_grad else None, axis, sample_weight, reduction,
+                        count=keep * cw[labels], keep=keep)
+
+
+def kl_divergence(y_true: Any, y_pred: Any, *, axis: int = -1, log_input: bool = False,
+                  reduction: str = "mean", sample_weight: Optional[Any] = None,
+                  return_grad: bool = False) -> Result:
+    y = np.moveaxis(np.asarray(y_true), axis, -1)
+    q = np.moveaxis(np.asarray(y_pred), axis, -1)
+    present = y != 0  # 0·log 0 = 0: such terms add nothing to the loss or the gradient
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_q = q if log_input else np.log(q)
+        terms = np.where(present, y * (np.log(np.where(present, y, 1)) - log_q), 0)
+    loss = terms.sum(axis=-1)
+
+    def grad() -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(present, -y if log_input else -y / q, 0)
+    return _finish_rows(loss, grad if return_grad else None, axis, sample_weight, reduction)
+
+
+def hinge(y_true: Any, y_pred: Any, *, reduction: str = "mean",
+          sample_weight: Optional[Any] = None, return_grad: bool = False) -> Result:
+    t = np.asarray(y_true)
+    p = np.asarray(y_pred)
+    y = np.where(t == 0, -1, t)  # {0, 1} labels become {-1, +1}
+    margin = 1 - y * p
+    return _finish(np.maximum(margin, 0),
+                   (lambda: np.where(margin > 0, -y, 0).astype(margin.dtype))
+                   if return_grad else None, sample_weight, reduction)

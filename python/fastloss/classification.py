@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from typing import Any, Optional, Tuple, Union
 
 import numpy as np
@@ -22,7 +23,8 @@ Result = Union[LossResult, Tuple[LossResult, np.ndarray]]
 
 def _out_of_range(name: str, what: str, a: np.ndarray, flat_index: int, hint: str = "") -> Exception:
     pos = _args.position(a.shape, flat_index)
-    return ValueError(f"{name} must hold {what}; found {a.flat[flat_index]!r} at index {pos}{hint}")
+    value = a.flat[flat_index].item()
+    return ValueError(f"{name} must hold {what}; found {value!r} at index {pos}{hint}")
 
 
 def binary_cross_entropy(
@@ -228,7 +230,7 @@ def categorical_cross_entropy(
         pos = _args.position(rows.batch_shape, row)
         return ValueError(
             f"y_pred must hold probabilities in [0, 1] (pass from_logits=True for logits); "
-            f"found {rows.matrix[row, bad]!r} in row {pos}, class {bad}")
+            f"found {rows.matrix[row, bad].item()!r} in row {pos}, class {bad}")
 
     return _args.row_result(result, rows, reduction, dtype, return_grad, invalid)
 
@@ -287,8 +289,8 @@ def sparse_categorical_cross_entropy(
     ignore = 0
     if has_ignore:
         try:
-            ignore = int(np.int64(ignore_index))  # type: ignore[arg-type]
-        except (TypeError, ValueError, OverflowError):
+            ignore = operator.index(ignore_index)  # type: ignore[arg-type]
+        except TypeError:
             raise TypeError(f"ignore_index must be an integer, got {ignore_index!r}") from None
     dtype = _args.compute_dtype(p)
     rows = Rows(p, axis, dtype)
@@ -302,7 +304,7 @@ def sparse_categorical_cross_entropy(
 
     def invalid(row: int) -> Exception:
         pos = _args.position(labels.shape, row)
-        label = labels.flat[row]
+        label = labels.flat[row].item()
         if 0 <= label < rows.classes:  # the label is fine: a probability is not
             bad = np.flatnonzero((rows.matrix[row] < 0) | (rows.matrix[row] > 1))[0]
             return ValueError(

@@ -1,0 +1,954 @@
+"""Classification losses against the float64 NumPy baselines, finite differences, special
+values, PyTorch (when installed) and every documented error.
+
+binary_cross_entropy, categorical_cross_entropy, sparse_categorical_cross_entropy,
+kl_divergence and hinge. Test data is float32-representable, so one float64 oracle serves both
+dtypes; it is computed once per loss family by a module-scoped fixture, which pytest runs
+before every ISA/thread combination of that family.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, Iterator, List, Tuple
+
+import numpy as np
+import pytest
+
+import fastloss
+from fastloss import baselines
+from conftest import DTYPES, SIZES, rtol_for
+
+REDUCTIONS = ["mean", "sum", "none"]
+LOSSES = ["binary_cross_entropy", "categorical_cross_entropy",
+          "sparse_categorical_cross_entropy", "kl_divergence", "hinge"]
+ROW_LOSSES = ["categorical_cross_entropy", "sparse_categorical_cross_entropy", "kl_divergence"]
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def call(name: str, *args: Any, **kwargs: Any) -> Any:
+    fn: Callable[..., Any] = getattr(fastloss, name)
+    return fn(*args, **kwargs)
+
+
+def oracle(name: str, *args: Any, **kwargs: Any) -> Any:
+    """The float64 baseline; 0/0 means and log(0) are expected there, not test failures."""
+    fn: Callable[..., Any] = getattr(baselines, name)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return fn(*args, **kwargs)
+
+
+def value_rtol(dtype: Any) -> float:
+    return 10 * rtol_for(dtype)  # 2e-5 for float32 (computed in float32 lanes)
+
+
+def grad_rtol(dtype: Any) -> float:
+    return 50 * rtol_for(dtype)  # 1e-4 for float32
+
+
+def assert_close(got: Any, want: Any, rtol: float, what: str, atol_fraction: float = 0.01) -> None:
+    """|got - want| <= rtol·|want| + atol, atol a small fraction of rtol·max|want|.
+
+    NaN must match NaN and infinities must match exactly. Cheap on success (assert_allclose
+    is only called to format the failure).
+    """
+    got = np.asarray(got, dtype=np.float64)
+    want = np.asarray(want, dtype=np.float64)
+    assert got.shape == want.shape, f"{what}: shape {got.shape} != {want.shape}"
+    finite = np.isfinite(want)
+    scale = float(np.max(np.abs(want[finite]), initial=0.0))
+    atol = atol_fraction * rtol * scale
+    with np.errstate(invalid="ignore"):
+        ok = np.abs(got - want) <= atol + rtol * np.abs(want)
+    ok |= got == want
+    ok |= np.isnan(got) & np.isnan(want)
+    if not ok.all():
+        bad = np.flatnonzero(~ok.reshape(-1))[:5]
+        np.testing.assert_allclose(got, want, rtol=rtol, atol=atol, err_msg=what)
+        raise AssertionError(f"{what}: mismatch at flat indices {bad}: "
+                             f"{got.reshape(-1)[bad]} vs {want.reshape(-1)[bad]}")
+
+
+def all_of(*parts: str) -> str:
+    """A regex matching messages that contain every part, in any order."""
+    return "(?s)" + "".join(f"(?=.*{part})" for part in parts)
+
+
+def f32(a: Any) -> np.ndarray:
+    """Rounds to float32 and back: data both dtypes represent exactly."""
+    return np.asarray(a, dtype=np.float32).astype(np.float64)
+
+
+def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    z = np.exp(x - x.max(axis=axis, keepdims=True))
+    return z / z.sum(axis=axis, keepdims=True)
+
+
+def row_shape(shape: Tuple[int, ...], axis: int) -> Tuple[int, ...]:
+    return tuple(s for i, s in enumerate(shape) if i != axis % len(shape))
+
+
+# --- the baseline comparison matrix --------------------------------------------------------
+#
+# Each loss family has option combinations; placeholders are filled per shape:
+#   "W": sample weights with the per-sample loss shape; "W_b": weights that broadcast to it
+#   (last axis 1); "PW": a pos_weight array over the last axis of y_pred; "CW": class weights.
+# Keys starting with "_" steer the data instead of being options. Combinations marked large
+# also run on the inputs above the parallel threshold.
+
+ELEMENTWISE_SHAPES: List[Tuple[Tuple[int, ...], int]] = (
+    [((n,), -1) for n in SIZES] + [((0, 3), -1), ((1, 3), -1), ((5, 3), -1), ((21, 3), -1),
+                                    ((66_667, 3), -1)]
+)
+ROW_SHAPES: List[Tuple[Tuple[int, ...], int]] = [
+    ((0, 5), -1), ((1, 4), -1), ((7, 3), -1), ((17, 10), -1), ((65, 100), -1),
+    ((10, 7), 0), ((3, 17), 0), ((4, 5, 6), 1), ((2, 3, 33), -1), ((5, 3, 4), 0),
+    ((0, 3, 4), 1),
+    # Parallel path over rows, long rows (parallel inside a row), and a strided class axis.
+    ((50_000, 10), -1), ((3, 40_000), -1), ((2, 70_001), -1), ((2, 10, 25_000), 1),
+]
+LARGE = 60_000  # inputs with at least this many elements only run the combos marked large
+
+FAMILIES: Dict[str, Dict[str, Any]] = {
+    "bce_probs": dict(name="binary_cross_entropy", shapes=ELEMENTWISE_SHAPES, combos=[
+        ({}, True),
+        ({"eps": 1e-7}, False),
+        ({"pos_weight": 2.5, "label_smoothing": 0.1}, False),
+        ({"eps": 1e-3, "ignore_index": -1, "sample_weight": "W", "_outside_eps": True}, True),
+        ({"pos_weight": "PW", "ignore_index": -1, "label_smoothing": 0.2,
+          "sample_weight": "W_b"}, True),
+    ]),
+    "bce_logits": dict(name="binary_cross_entropy", shapes=ELEMENTWISE_SHAPES, combos=[
+        ({"from_logits": True}, True),
+        ({"from_logits": True, "pos_weight": 0.7, "sample_weight": "W"}, False),
+        ({"from_logits": True, "pos_weight": "PW", "label_smoothing": 0.1,
+          "ignore_index": -1}, True),
+        ({"from_logits": True, "ignore_index": 2, "sample_weight": "W_b",
+          "label_smoothing": 0.05}, True),
+    ]),
+    "hinge": dict(name="hinge", shapes=ELEMENTWISE_SHAPES, combos=[
+        ({"_labels": "01"}, True),
+        ({"_labels": "pm1", "sample_weight": "W"}, True),
+        ({"_labels": "mixed", "sample_weight": "W_b"}, False),
+        ({"_labels": "01int"}, False),
+    ]),
+    "cce_logits": dict(name="categorical_cross_entropy", shapes=ROW_SHAPES, combos=[
+        ({"from_logits": True, "_targets": "soft"}, True),
+        ({"from_logits": True, "label_smoothing": 0.1, "_targets": "onehot"}, False),
+        ({"from_logits": True, "class_weight": "CW", "_targets": "soft"}, False),
+        ({"from_logits": True, "class_weight": "CW", "label_smoothing": 0.2,
+          "sample_weight": "W", "_targets": "onehot"}, True),
+        ({"from_logits": True, "sample_weight": "W_b", "_targets": "soft"}, False),
+    ]),
+    "cce_probs": dict(name="categorical_cross_entropy", shapes=ROW_SHAPES, combos=[
+        ({"_targets": "onehot"}, True),
+        ({"label_smoothing": 0.1, "_targets": "soft"}, False),
+        ({"class_weight": "CW", "sample_weight": "W_b", "_targets": "onehot"}, False),
+        ({"class_weight": "CW", "label_smoothing": 0.2, "sample_weight": "W",
+          "_targets": "soft"}, True),
+    ]),
+    "scce_logits": dict(name="sparse_categorical_cross_entropy", shapes=ROW_SHAPES, combos=[
+        ({"from_logits": True}, True),
+        ({"from_logits": True, "ignore_index": -100}, False),
+        ({"from_logits": True, "class_weight": "CW", "label_smoothing": 0.1}, False),
+        ({"from_logits": True, "ignore_index": 1, "class_weight": "CW",
+          "label_smoothing": 0.2, "sample_weight": "W"}, True),
+        ({"from_logits": True, "ignore_index": -100, "sample_weight": "W_b"}, False),
+    ]),
+    "scce_probs": dict(name="sparse_categorical_cross_entropy", shapes=ROW_SHAPES, combos=[
+        ({}, True),
+        ({"ignore_index": -100, "class_weight": "CW"}, False),
+        ({"label_smoothing": 0.1, "sample_weight": "W_b"}, False),
+        ({"ignore_index": -100, "class_weight": "CW", "label_smoothing": 0.2,
+          "sample_weight": "W"}, True),
+    ]),
+    "kl_probs": dict(name="kl_divergence", shapes=ROW_SHAPES, combos=[
+        ({}, True),
+        ({"sample_weight": "W"}, False),
+        ({"sample_weight": "W_b"}, True),
+    ]),
+    "kl_log": dict(name="kl_divergence", shapes=ROW_SHAPES, combos=[
+        ({"log_input": True}, True),
+        ({"log_input": True, "sample_weight": "W"}, True),
+    ]),
+}
+
+
+@dataclass
+class Problem:
+    name: str
+    y_true: np.ndarray  # float64 holding float32 values, or integer labels
+    y_pred: np.ndarray
+    options: Dict[str, Any]
+    label: str
+
+    def cast(self, dtype: Any) -> Tuple[np.ndarray, np.ndarray, Dict[str, Any]]:
+        """The inputs in `dtype`: y_true, y_pred and sample_weight; labels stay integers."""
+        y_true = self.y_true if self.y_true.dtype.kind in "iu" else self.y_true.astype(dtype)
+        options = dict(self.options)
+        if options.get("sample_weight") is not None:
+            options["sample_weight"] = options["sample_weight"].astype(dtype)
+        return y_true, self.y_pred.astype(dtype), options
+
+
+def _classes_last(shape: Tuple[int, ...], axis: int) -> Tuple[int, ...]:
+    return row_shape(shape, axis) + (shape[axis],)
+
+
+def _to_axis(a: np.ndarray, axis: int) -> np.ndarray:
+    """Classes-last data moved to `axis`, C-contiguous (the in-place kernel path)."""
+    return np.ascontiguousarray(np.moveaxis(a, -1, axis))
+
+
+def _make_elementwise(family: str, rng: np.random.Generator, shape: Tuple[int, ...],
+                      spec: Dict[str, Any]) -> Tuple[np.ndarray, np.ndarray]:
+    if family == "hinge":
+        style = spec["_labels"]
+        values = {"01": [0, 1], "01int": [0, 1], "pm1": [-1, 1], "mixed": [-1, 0, 1]}[style]
+        y = rng.choice(values, size=shape)
+        p = f32(rng.normal(scale=1.5, size=shape))
+        p[np.abs(np.abs(p) - 1) < 1e-3] += 0.01  # keep the margin away from its kink
+        return (y.astype(np.int64) if style == "01int" else y.astype(np.float64)), p
+    y = f32(rng.uniform(size=shape))
+    y.reshape(-1)[::2] = np.round(y.reshape(-1)[::2])  # half hard, half soft targets
+    if "ignore_index" in spec:
+        y.reshape(-1)[3::7] = spec["ignore_index"]
+    if family == "bce_logits":
+        x = f32(rng.normal(scale=4.0, size=shape))
+        return y, x
+    p = f32(rng.uniform(0.02, 0.98, size=shape))
+    if spec.get("_outside_eps"):
+        p.reshape(-1)[::11] = 1e-5
+        p.reshape(-1)[5::13] = 1 - 2.0**-17
+    return y, p
+
+
+def _make_rows(family: str, rng: np.random.Generator, shape: Tuple[int, ...], axis: int,
+               spec: Dict[str, Any]) -> Tuple[np.ndarray, np.ndarray]:
+    last = _classes_last(shape, axis)
+    n_classes = shape[axis]
+    if family.startswith("kl"):
+        y = rng.gamma(1.0, size=last)
+        y /= np.maximum(y.sum(axis=-1, keepdims=True), 1e-300)
+        y[rng.uniform(size=last) < 0.25] = 0.0  # 0·log 0 terms
+        q = softmax(rng.normal(scale=1.5, size=last))
+        pred = np.log(q) if spec.get("log_input") else q
+        return _to_axis(f32(y), axis), _to_axis(f32(pred), axis)
+    if family.endswith("logits"):
+        pred = rng.normal(scale=3.0, size=last)
+    else:
+        pred = softmax(rng.normal(scale=2.0, size=last))
+    pred = _to_axis(f32(pred), axis)
+    labels = rng.integers(0, n_classes, size=last[:-1])
+    if family.startswith("scce"):
+        if spec.get("ignore_index") is not None:
+            labels.reshape(-1)[2::5] = spec["ignore_index"]
+        return labels, pred
+    if spec["_targets"] == "onehot":
+        y = (labels[..., None] == np.arange(n_classes)).astype(np.float64)
+    else:
+        y = rng.gamma(1.0, size=last)
+        y = f32(y / y.sum(axis=-1, keepdims=True))
+    return _to_axis(y, axis), pred
+
+
+def make_problems(family: str, rng: np.random.Generator) -> Iterator[Problem]:
+    info = FAMILIES[family]
+    for shape, axis in info["shapes"]:
+        size = int(np.prod(shape))
+        elementwise = info["shapes"] is ELEMENTWISE_SHAPES
+        loss_shape = shape if elementwise else row_shape(shape, axis)
+        for spec, large in info["combos"]:
+            if size >= LARGE and not large:
+                continue
+            if elementwise:
+                y_true, y_pred = _make_elementwise(family, rng, shape, spec)
+            else:
+                y_true, y_pred = _make_rows(family, rng, shape, axis, spec)
+            options: Dict[str, Any] = {} if elementwise else {"axis": axis}
+            for key, value in spec.items():
+                if key.startswith("_"):
+                    continue
+                if value == "W":
+                    value = f32(rng.uniform(0.1, 2.0, size=loss_shape))
+                elif value == "W_b":
+                    value = f32(rng.uniform(0.1, 2.0, size=loss_shape[:-1] + (1,)))
+                elif value == "PW":
+                    value = f32(rng.uniform(0.5, 3.0, size=shape[-1]))
+                elif value == "CW":
+                    value = f32(rng.uniform(0.2, 3.0, size=shape[axis]))
+                options[key] = value
+            label = f"{family} shape={shape} axis={axis} spec={spec}"
+            yield Problem(info["name"], y_true, y_pred, options, label)
+
+
+@pytest.fixture(scope="module", params=list(FAMILIES))
+def family(request: pytest.FixtureRequest) -> List[Tuple[Problem, Dict[str, Any]]]:
+    """Every problem of one family with its float64 oracle for each reduction."""
+    rng = np.random.default_rng(1000 + list(FAMILIES).index(request.param))
+    cases = []
+    for problem in make_problems(request.param, rng):
+        want = {r: oracle(problem.name, problem.y_true, problem.y_pred, reduction=r,
+                          return_grad=True, **problem.options) for r in REDUCTIONS}
+        cases.append((problem, want))
+    return cases
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_matches_baseline(isa: str, num_threads: int, family: List[Tuple[Problem, Dict[str, Any]]],
+                          dtype: Any) -> None:
+    scalar_type = np.dtype(dtype).type
+    for problem, want in family:
+        y_true, y_pred, options = problem.cast(dtype)
+        axis = options.get("axis", -1)
+        is_rows = problem.name in ROW_LOSSES
+        loss_shape = row_shape(y_pred.shape, axis) if is_rows else y_pred.shape
+        for reduction in REDUCTIONS:
+            what = f"{problem.label} {reduction} {np.dtype(dtype).name}"
+            loss, grad = call(problem.name, y_true, y_pred, reduction=reduction,
+                              return_grad=True, **options)
+            want_loss, want_grad = want[reduction]
+            assert isinstance(grad, np.ndarray) and grad.dtype == dtype, what
+            assert grad.shape == y_pred.shape, what
+            if reduction == "none":
+                assert isinstance(loss, np.ndarray) and loss.dtype == dtype, what
+                assert loss.shape == loss_shape, what
+            else:
+                assert type(loss) is scalar_type, what
+            assert_close(loss, want_loss, value_rtol(dtype), what + " loss")
+            assert_close(grad, want_grad, grad_rtol(dtype), what + " grad")
+            # The value without the gradient is the same number, up to an ULP: the kernels
+            # with and without the gradient may contract a*b+c into an FMA differently.
+            if y_pred.size < LARGE or reduction == "none":
+                again = call(problem.name, y_true, y_pred, reduction=reduction, **options)
+                eps = float(np.finfo(dtype).eps)
+                np.testing.assert_allclose(again, loss, rtol=4 * eps, atol=4 * eps, err_msg=what)
+
+
+# --- gradients against central finite differences ------------------------------------------
+
+
+def _fd_problem(kind: str, rng: np.random.Generator) -> Tuple[str, np.ndarray, np.ndarray,
+                                                             Dict[str, Any]]:
+    """Small float64 problems with every option on, away from clamps and kinks."""
+    if kind.startswith("bce"):
+        y = rng.uniform(size=(4, 3))
+        y[0] = [0, 1, 1]
+        y[2, 1] = -1  # ignored
+        options: Dict[str, Any] = dict(pos_weight=rng.uniform(0.5, 3, size=3),
+                                       label_smoothing=0.1, ignore_index=-1,
+                                       sample_weight=rng.uniform(0.5, 2, size=(4, 1)))
+        if kind == "bce_logits":
+            return "binary_cross_entropy", y, rng.normal(scale=2, size=(4, 3)), dict(
+                options, from_logits=True)
+        if kind == "bce_eps":
+            options["eps"] = 1e-3
+        return "binary_cross_entropy", y, rng.uniform(0.05, 0.95, size=(4, 3)), options
+    if kind == "hinge":
+        y = rng.choice([-1.0, 0.0, 1.0], size=15)
+        p = rng.choice([-1, 1], size=15) * rng.uniform(0.2, 2.5, size=15)
+        p[np.abs(np.abs(p) - 1) < 0.1] += 0.2
+        return "hinge", y, p, dict(sample_weight=rng.uniform(0.5, 2, size=15))
+    shape, axis = (2, 4, 3), 1
+    last = _classes_last(shape, axis)
+    cw = rng.uniform(0.3, 3, size=4)
+    sw = rng.uniform(0.5, 2, size=(2, 3))
+    if kind.startswith("cce"):
+        y = _to_axis(softmax(rng.normal(size=last)), axis)
+        logits = kind == "cce_logits"
+        x = rng.normal(size=shape) if logits else rng.uniform(0.05, 1.0, size=shape)
+        return "categorical_cross_entropy", y, x, dict(
+            axis=axis, from_logits=logits, class_weight=cw, label_smoothing=0.15,
+            sample_weight=sw)
+    if kind.startswith("scce"):
+        labels = rng.integers(0, 4, size=(2, 3))
+        labels[1, 1] = -100
+        logits = kind == "scce_logits"
+        x = rng.normal(size=shape) if logits else rng.uniform(0.05, 1.0, size=shape)
+        return "sparse_categorical_cross_entropy", labels, x, dict(
+            axis=axis, from_logits=logits, class_weight=cw, label_smoothing=0.15,
+            ignore_index=-100, sample_weight=sw)
+    y = _to_axis(softmax(rng.normal(size=last)), axis)
+    y[0, 1, 2] = 0.0
+    q = _to_axis(softmax(rng.normal(size=last)), axis)
+    log_input = kind == "kl_log"
+    return "kl_divergence", y, np.log(q) if log_input else q, dict(
+        axis=axis, log_input=log_input, sample_weight=sw)
+
+
+FD_KINDS = ["bce_probs", "bce_eps", "bce_logits", "hinge", "cce_logits", "cce_probs",
+            "scce_logits", "scce_probs", "kl_probs", "kl_log"]
+
+
+@pytest.mark.parametrize("kind", FD_KINDS)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_gradient_matches_finite_differences(isa: str, rng: np.random.Generator, kind: str,
+                                             reduction: str) -> None:
+    name, y_true, y_pred, options = _fd_problem(kind, rng)
+    _, grad = call(name, y_true, y_pred, reduction=reduction, return_grad=True, **options)
+
+    def total(p: np.ndarray) -> float:
+        return float(np.sum(call(name, y_true, p, reduction=reduction, **options)))
+
+    h = 1e-6
+    numeric = np.empty(y_pred.size)
+    for i in range(y_pred.size):
+        up, down = y_pred.copy(), y_pred.copy()
+        up.reshape(-1)[i] += h
+        down.reshape(-1)[i] -= h
+        numeric[i] = (total(up) - total(down)) / (2 * h)
+    assert_close(grad.reshape(-1), numeric, 1e-6, f"{kind} {reduction}", atol_fraction=0.1)
+
+
+# --- special values ------------------------------------------------------------------------
+
+EXTREME = np.array([1e4, -1e4, 88.0, -88.0, 745.0, -745.0, 89.0, -104.0, 0.0, 20.0, -40.0])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_extreme_logits_bce(isa: str, dtype: Any) -> None:
+    x = EXTREME.astype(dtype)
+    for target in (0.0, 1.0, 0.3):
+        y = np.full_like(x, target)
+        for pos_weight in (None, 2.0):
+            for reduction in ("none", "sum"):
+                loss, grad = fastloss.binary_cross_entropy(
+                    y, x, from_logits=True, pos_weight=pos_weight, reduction=reduction,
+                    return_grad=True)
+                assert np.all(np.isfinite(loss)) and np.all(np.isfinite(grad))
+                want, want_grad = oracle("binary_cross_entropy", y.astype(float),
+                                         x.astype(float), from_logits=True,
+                                         pos_weight=pos_weight, reduction=reduction,
+                                         return_grad=True)
+                what = f"y={target} pw={pos_weight} {reduction}"
+                assert_close(loss, want, value_rtol(dtype), what)
+                assert_close(grad, want_grad, grad_rtol(dtype), what)
+    # The stable form, exactly: softplus(±1e4) is 1e4 or 0; the gradient saturates to ±1.
+    loss, grad = fastloss.binary_cross_entropy(
+        np.array([1.0, 1.0, 0.0, 0.0], dtype), np.array([-1e4, 1e4, 1e4, -745], dtype),
+        from_logits=True, reduction="none", return_grad=True)
+    np.testing.assert_array_equal(loss[:3], [1e4, 0.0, 1e4])
+    assert 0 <= loss[3] < 1e-300 if dtype == np.float64 else loss[3] == 0
+    np.testing.assert_array_equal(grad[:3], [-1.0, 0.0, 1.0])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_extreme_logits_cross_entropy(isa: str, dtype: Any) -> None:
+    x = np.array([[1e4, -1e4, 0.0], [-1e4, 1e4, 0.0], [745.0, -745.0, 88.0], [88.0, 89.0, 90.0],
+                  [-1e4, -1e4, -1e4], [1e4, 1e4, 1e4], [-745.0, -745.0, 745.0]])
+    labels = np.array([1, 1, 1, 0, 2, 0, 0])
+    one_hot = np.eye(3)[labels]
+    soft = np.full((7, 3), 1 / 3)
+    for reduction in ("none", "mean"):
+        for name, y_true in (("sparse_categorical_cross_entropy", labels),
+                             ("categorical_cross_entropy", one_hot),
+                             ("categorical_cross_entropy", soft)):
+            for smoothing in (0.0, 0.1):
+                loss, grad = call(name, y_true if y_true.dtype.kind == "i" else
+                                  y_true.astype(dtype), x.astype(dtype), from_logits=True,
+                                  label_smoothing=smoothing, reduction=reduction,
+                                  return_grad=True)
+                assert np.all(np.isfinite(loss)) and np.all(np.isfinite(grad))
+                want, want_grad = oracle(name, y_true, x, from_logits=True,
+                                         label_smoothing=smoothing, reduction=reduction,
+                                         return_grad=True)
+                what = f"{name} ls={smoothing} {reduction}"
+                assert_close(loss, want, value_rtol(dtype), what)
+                assert_close(grad, want_grad, grad_rtol(dtype), what)
+    loss, grad = fastloss.sparse_categorical_cross_entropy(
+        labels[:1], x[:1].astype(dtype), from_logits=True, reduction="none", return_grad=True)
+    np.testing.assert_array_equal(loss, [2e4])
+    np.testing.assert_array_equal(grad, [[1.0, -1.0, 0.0]])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_probabilities_zero_and_one_bce(isa: str, dtype: Any) -> None:
+    y = np.array([1.0, 0.0, 1.0, 0.0, 0.5, 0.5])
+    p = np.array([0.0, 1.0, 1.0, 0.0, 0.0, 1.0])
+    loss, grad = fastloss.binary_cross_entropy(y.astype(dtype), p.astype(dtype),
+                                               reduction="none", return_grad=True)
+    # PyTorch clamps each log at -100.
+    np.testing.assert_array_equal(loss, np.array([100, 100, 0, 0, 50, 50], dtype))
+    want = oracle("binary_cross_entropy", y, p, reduction="none", return_grad=True)[1]
+    assert_close(grad, want, grad_rtol(dtype), "clamped grad")
+    assert np.isclose(grad[0], -1e12, rtol=1e-6) and np.isclose(grad[1], 1e12, rtol=1e-6)
+    # With eps the probabilities are clipped to [eps, 1 - eps] and the gradient is 0 outside.
+    eps = 1e-7 if dtype == np.float64 else 1e-3
+    for reduction in REDUCTIONS:
+        loss, grad = fastloss.binary_cross_entropy(y.astype(dtype), p.astype(dtype), eps=eps,
+                                                   reduction=reduction, return_grad=True)
+        want = oracle("binary_cross_entropy", y, p, eps=eps, reduction=reduction)
+        assert_close(loss, want, value_rtol(dtype), f"eps {reduction}")
+        np.testing.assert_array_equal(grad, 0.0)
+    assert np.isclose(fastloss.binary_cross_entropy(np.array([1.0]), np.array([0.0]), eps=1e-7),
+                      -np.log(1e-7), rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_probabilities_zero_and_one_cross_entropy(isa: str, dtype: Any) -> None:
+    p = np.array([[0.0, 0.5, 0.5], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
+    labels = np.array([0, 0, 1])
+    for name, y_true in (("sparse_categorical_cross_entropy", labels),
+                         ("categorical_cross_entropy", np.eye(3)[labels].astype(dtype))):
+        loss, grad = call(name, y_true, p.astype(dtype), reduction="none", return_grad=True)
+        np.testing.assert_array_equal(loss, np.array([100, 0, 100], dtype))
+        want_grad = oracle(name, labels if name.startswith("sparse") else np.eye(3)[labels], p,
+                           reduction="none", return_grad=True)[1]
+        assert_close(grad, want_grad, grad_rtol(dtype), name)
+        assert grad[1, 0] == -1 and grad[1, 1] == 0 and np.isclose(grad[0, 0], -1e12, rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_kl_zero_targets(isa: str, dtype: Any) -> None:
+    y = np.array([[0.0, 0.5, 0.5], [1.0, 0.0, 0.0]], dtype)
+    q = np.array([[0.0, 0.5, 0.5], [0.5, 0.5, 0.0]], dtype)
+    loss, grad = fastloss.kl_divergence(y, q, reduction="none", return_grad=True)
+    np.testing.assert_allclose(loss, [0.0, np.log(2.0)], rtol=value_rtol(dtype))
+    np.testing.assert_array_equal(grad, np.array([[0, -1, -1], [-2, 0, 0]], dtype))
+    log_q = np.array([[-np.inf, np.log(0.5), np.log(0.5)], [np.log(0.5), np.log(0.5), -np.inf]],
+                     dtype)
+    loss, grad = fastloss.kl_divergence(y, log_q, log_input=True, reduction="none",
+                                        return_grad=True)
+    np.testing.assert_allclose(loss, [0.0, np.log(2.0)], rtol=value_rtol(dtype), atol=1e-7)
+    np.testing.assert_array_equal(grad, -y)
+    # The mean is over rows (PyTorch's batchmean), not over elements.
+    np.testing.assert_allclose(fastloss.kl_divergence(y, q), np.log(2.0) / 2, rtol=1e-6)
+
+
+def test_hinge_labels_and_kink() -> None:
+    p = np.array([0.5, -0.5, 1.0, -1.0, 2.0, -3.0])
+    for zero_one in (np.array([1, 0, 1, 0, 0, 1]), np.array([1.0, 0.0, 1.0, 0.0, 0.0, 1.0])):
+        loss, grad = fastloss.hinge(zero_one, p, reduction="none", return_grad=True)
+        np.testing.assert_array_equal(loss, [0.5, 0.5, 0.0, 0.0, 3.0, 4.0])
+        # At the kink (margin exactly 0) the gradient is 0.
+        np.testing.assert_array_equal(grad, [-1, 1, 0, 0, 1, -1])
+        same = fastloss.hinge(2 * zero_one - 1, p, reduction="none", return_grad=True)
+        np.testing.assert_array_equal(same[0], loss)
+        np.testing.assert_array_equal(same[1], grad)
+
+
+def test_soft_targets(rng: np.random.Generator) -> None:
+    # BCE with logits at y = sigmoid(x): the minimum, gradient 0, loss the binary entropy.
+    x = rng.normal(scale=3, size=50)
+    y = 1 / (1 + np.exp(-x))
+    loss, grad = fastloss.binary_cross_entropy(y, x, from_logits=True, reduction="none",
+                                               return_grad=True)
+    entropy = -(y * np.log(y) + (1 - y) * np.log1p(-y))
+    np.testing.assert_allclose(loss, entropy, rtol=1e-10)
+    np.testing.assert_allclose(grad, 0.0, atol=1e-12)
+    # Probabilities and logits describe the same model.
+    np.testing.assert_allclose(fastloss.binary_cross_entropy(y[::-1], y),
+                               fastloss.binary_cross_entropy(y[::-1], x, from_logits=True),
+                               rtol=1e-10)
+    # Cross-entropy = entropy + KL, for soft targets, on probabilities and logits.
+    logits = rng.normal(size=(20, 6))
+    p = softmax(logits)
+    t = softmax(rng.normal(size=(20, 6)))
+    h = -(t * np.log(t)).sum(axis=-1)
+    kl = fastloss.kl_divergence(t, p, reduction="none")
+    np.testing.assert_allclose(fastloss.categorical_cross_entropy(t, p, reduction="none"), h + kl,
+                               rtol=1e-10)
+    np.testing.assert_allclose(fastloss.categorical_cross_entropy(
+        t, logits, from_logits=True, reduction="none"), h + kl, rtol=1e-10)
+    # One-hot targets: categorical equals sparse categorical.
+    labels = rng.integers(0, 6, size=20)
+    for from_logits, pred in ((True, logits), (False, p)):
+        dense = fastloss.categorical_cross_entropy(np.eye(6)[labels], pred, label_smoothing=0.1,
+                                                   from_logits=from_logits, return_grad=True)
+        sparse = fastloss.sparse_categorical_cross_entropy(labels, pred, label_smoothing=0.1,
+                                                           from_logits=from_logits,
+                                                           return_grad=True)
+        np.testing.assert_allclose(dense[0], sparse[0], rtol=1e-12)
+        np.testing.assert_allclose(dense[1], sparse[1], rtol=1e-12, atol=1e-15)
+
+
+def test_probabilities_are_used_as_given(rng: np.random.Generator) -> None:
+    # Rows need not sum to 1 (no Keras-style renormalisation): -Σ y log p as written.
+    p = rng.uniform(0.1, 0.5, size=(5, 4))
+    y = np.eye(4)[rng.integers(0, 4, size=5)]
+    want = -(y * np.log(p)).sum(axis=-1)
+    np.testing.assert_allclose(fastloss.categorical_cross_entropy(y, p, reduction="none"), want,
+                               rtol=1e-12)
+
+
+def test_all_ignored_targets() -> None:
+    x = np.random.default_rng(3).normal(size=(6, 4))
+    labels = np.full(6, -100)
+    for from_logits in (True, False):
+        pred = x if from_logits else softmax(x)
+        for class_weight in (None, np.array([1.0, 2.0, 3.0, 4.0])):
+            kw = dict(from_logits=from_logits, ignore_index=-100, class_weight=class_weight,
+                      label_smoothing=0.1, return_grad=True)
+            loss, grad = fastloss.sparse_categorical_cross_entropy(labels, pred, **kw)
+            assert np.isnan(loss)
+            np.testing.assert_array_equal(grad, 0.0)
+            loss, grad = fastloss.sparse_categorical_cross_entropy(labels, pred, reduction="sum",
+                                                                   **kw)
+            assert loss == 0
+            np.testing.assert_array_equal(grad, 0.0)
+            loss, grad = fastloss.sparse_categorical_cross_entropy(labels, pred, reduction="none",
+                                                                   **kw)
+            np.testing.assert_array_equal(loss, np.zeros(6))
+            np.testing.assert_array_equal(grad, 0.0)
+    # The same for binary cross-entropy with every target ignored.
+    y = np.full(9, -1.0)
+    loss, grad = fastloss.binary_cross_entropy(y, np.full(9, 0.3), ignore_index=-1,
+                                               return_grad=True)
+    assert np.isnan(loss)
+    np.testing.assert_array_equal(grad, 0.0)
+    assert fastloss.binary_cross_entropy(y, np.full(9, 0.3), ignore_index=-1,
+                                         reduction="sum") == 0
+
+
+def test_nan_propagates() -> None:
+    p = np.full(20, 0.4)
+    p[7] = np.nan
+    loss = fastloss.binary_cross_entropy(np.ones(20), p, reduction="none")
+    assert np.isnan(loss[7]) and np.all(np.isfinite(np.delete(loss, 7)))
+    assert np.isnan(fastloss.binary_cross_entropy(np.ones(20), p))
+    assert np.isnan(fastloss.binary_cross_entropy(np.ones(20), p, from_logits=True))
+    assert np.isnan(fastloss.hinge(np.ones(20), p))
+    x = np.zeros((5, 3))
+    x[2, 1] = np.nan
+    for name, y_true, y_pred, options in (
+            ("categorical_cross_entropy", np.eye(3)[[0, 1, 2, 0, 1]], x, {"from_logits": True}),
+            ("sparse_categorical_cross_entropy", np.array([0, 1, 2, 0, 1]), x,
+             {"from_logits": True}),
+            ("kl_divergence", np.full((5, 3), 1 / 3), np.exp(x) / 3, {})):
+        per = call(name, y_true, y_pred, reduction="none", **options)
+        assert np.isnan(per[2]) and np.all(np.isfinite(np.delete(per, 2))), name
+        assert np.isnan(call(name, y_true, y_pred, **options)), name
+
+
+def test_layouts_axes_and_label_dtypes(rng: np.random.Generator) -> None:
+    x = rng.normal(size=(30, 7))
+    y = softmax(rng.normal(size=(30, 7)))
+    labels = rng.integers(0, 7, size=30)
+    for name, target in (("categorical_cross_entropy", y),
+                         ("sparse_categorical_cross_entropy", labels)):
+        want, want_grad = call(name, target, x, from_logits=True, return_grad=True)
+        # The transposed view with axis=0 is the same problem (Fortran-ordered input).
+        t = target.T if target.ndim == 2 else target
+        got, grad = call(name, t, x.T, axis=0, from_logits=True, return_grad=True)
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+        np.testing.assert_allclose(grad, want_grad.T, rtol=1e-12, atol=1e-15)
+        # Lists work.
+        np.testing.assert_allclose(call(name, target.tolist(), x.tolist(), from_logits=True),
+                                   want, rtol=1e-12)
+        # float32 predictions stay float32 with float32 targets or integer labels.
+        t32 = target.astype(np.float32) if target.dtype.kind == "f" else target
+        assert call(name, t32, x.astype(np.float32), from_logits=True).dtype == np.float32
+    want = fastloss.sparse_categorical_cross_entropy(labels, x, from_logits=True)
+    for dtype in (np.int8, np.uint8, np.int16, np.int32, np.uint32, np.uint64):
+        got = fastloss.sparse_categorical_cross_entropy(labels.astype(dtype), x, from_logits=True)
+        assert got == want, dtype
+
+
+def test_sample_weight_broadcasts_over_rows(rng: np.random.Generator) -> None:
+    x = rng.normal(size=(4, 5, 6))
+    labels = rng.integers(0, 5, size=(4, 6))
+    row_w = rng.uniform(size=(4, 1))
+    for reduction in REDUCTIONS:
+        got = fastloss.sparse_categorical_cross_entropy(labels, x, axis=1, from_logits=True,
+                                                        sample_weight=row_w,
+                                                        reduction=reduction)
+        want = fastloss.sparse_categorical_cross_entropy(labels, x, axis=1, from_logits=True,
+                                                         sample_weight=np.broadcast_to(row_w,
+                                                                                       (4, 6)),
+                                                         reduction=reduction)
+        np.testing.assert_allclose(got, want, rtol=1e-14)
+
+
+# --- determinism -------------------------------------------------------------------------------
+
+
+def _large_problems(rng: np.random.Generator) -> Iterator[Tuple[str, Any, Any, Dict[str, Any]]]:
+    n = 1_000_003
+    y = rng.uniform(size=n)
+    y[::9] = -1
+    yield "binary_cross_entropy", y, rng.normal(size=n), dict(
+        from_logits=True, pos_weight=1.5, ignore_index=-1, sample_weight=rng.uniform(size=n))
+    yield "binary_cross_entropy", y, rng.uniform(0.01, 0.99, size=n), dict(ignore_index=-1)
+    yield "hinge", rng.choice([-1.0, 1.0], size=n), rng.normal(size=n), {}
+    x = rng.normal(size=(100_000, 10))
+    labels = rng.integers(0, 10, size=100_000)
+    labels[::7] = -100
+    yield "sparse_categorical_cross_entropy", labels, x, dict(
+        from_logits=True, ignore_index=-100, class_weight=rng.uniform(size=10),
+        label_smoothing=0.1)
+    yield "categorical_cross_entropy", softmax(rng.normal(size=(100_000, 10))), x, dict(
+        from_logits=True, sample_weight=rng.uniform(size=100_000))
+    yield "categorical_cross_entropy", softmax(rng.normal(size=(3, 300_000))), softmax(
+        rng.normal(size=(3, 300_000))), dict(label_smoothing=0.1)
+    yield "kl_divergence", softmax(rng.normal(size=(100_000, 10))), softmax(x), {}
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_bit_identical_across_threads_and_calls(isa: str, dtype: Any) -> None:
+    for name, y_true, y_pred, options in _large_problems(np.random.default_rng(99)):
+        if y_true.dtype.kind == "f":
+            y_true = y_true.astype(dtype)
+        y_pred = y_pred.astype(dtype)
+        if "sample_weight" in options:
+            options = dict(options, sample_weight=options["sample_weight"].astype(dtype))
+        results = []
+        for threads in (1, 2, 1, 2):
+            with fastloss.threads(threads):
+                loss, grad = call(name, y_true, y_pred, return_grad=True, **options)
+                none = call(name, y_true, y_pred, reduction="none", **options)
+            results.append((loss.tobytes(), grad.tobytes(), none.tobytes()))
+        assert all(r == results[0] for r in results[1:]), name
+
+
+# --- errors --------------------------------------------------------------------------------
+
+
+def test_bce_probabilities_outside_unit_interval() -> None:
+    p = np.array([0.5, 0.2, 1.5, -0.3])
+    with pytest.raises(ValueError, match=all_of(r"y_pred", r"\[0, 1\]", r"\b1\.5\b", r"\(2,\)")):
+        fastloss.binary_cross_entropy(np.zeros(4), p)
+    with pytest.raises(ValueError, match=all_of(r"y_pred", r"-0\.3\b", r"\(1, 0\)")):
+        fastloss.binary_cross_entropy(np.zeros((2, 2)), np.array([[0.5, 0.1], [-0.3, 2.0]]),
+                                      eps=1e-7)
+    # Logits are unconstrained.
+    fastloss.binary_cross_entropy(np.zeros(4), p, from_logits=True)
+
+
+@pytest.mark.parametrize("from_logits", [False, True])
+def test_bce_targets_outside_unit_interval(from_logits: bool) -> None:
+    with pytest.raises(ValueError, match=all_of(r"y_true", r"\[0, 1\]", r"\b2\b", r"\(2,\)")):
+        fastloss.binary_cross_entropy(np.array([0.0, 1.0, 2.0]), np.full(3, 0.5),
+                                      from_logits=from_logits)
+    with pytest.raises(ValueError, match=all_of("y_true", r"-1\b")):
+        fastloss.binary_cross_entropy(np.array([0.0, -1.0]), np.full(2, 0.5),
+                                      from_logits=from_logits, ignore_index=-2)
+    # The ignored value is allowed.
+    fastloss.binary_cross_entropy(np.array([0.0, -1.0]), np.full(2, 0.5),
+                                  from_logits=from_logits, ignore_index=-1)
+
+
+def test_sparse_labels_out_of_range() -> None:
+    x = np.zeros((5, 4))
+    with pytest.raises(ValueError, match=all_of(r"y_true", r"\(3,\)", r"\b7\b")):
+        fastloss.sparse_categorical_cross_entropy(np.array([0, 1, 3, 7, 9]), x)
+    with pytest.raises(ValueError, match=all_of(r"y_true", r"\(1,\)", r"-1\b")):
+        fastloss.sparse_categorical_cross_entropy(np.array([0, -1, 1, 2, 3]), x)
+    with pytest.raises(ValueError, match=all_of(r"y_true", r"\(4,\)", r"\b4\b")):
+        fastloss.sparse_categorical_cross_entropy(np.array([0, 1, 2, 3, 4]), x,
+                                                  ignore_index=-100)
+    labels = np.zeros((2, 3), dtype=np.int64)
+    labels[1, 2] = 5
+    with pytest.raises(ValueError, match=all_of(r"y_true", r"\(1, 2\)", r"\b5\b")):
+        fastloss.sparse_categorical_cross_entropy(labels, np.zeros((2, 4, 3)), axis=1,
+                                                  from_logits=True)
+    # The ignored value may be out of range.
+    fastloss.sparse_categorical_cross_entropy(np.array([0, -100, 1, 2, 3]), x + 0.25,
+                                              ignore_index=-100)
+
+
+def test_first_offending_element_on_the_parallel_path(num_threads: int) -> None:
+    # The error names the first bad element, whichever block or thread saw it first.
+    p = np.full(300_000, 0.5)
+    p[[250_000, 70_001, 180_000]] = [2.0, -0.5, 3.0]
+    with pytest.raises(ValueError, match=all_of("y_pred", r"-0\.5\b", r"\(70001,\)")):
+        fastloss.binary_cross_entropy(np.zeros(300_000), p)
+    labels = np.zeros((40_000, 3), dtype=np.int64)
+    labels[[39_000, 20_000], [2, 1]] = [9, 7]
+    with pytest.raises(ValueError, match=all_of("y_true", r"\(20000, 1\)", r"\b7\b")):
+        fastloss.sparse_categorical_cross_entropy(labels, np.zeros((40_000, 4, 3)), axis=1,
+                                                  from_logits=True)
+
+
+def test_sparse_labels_must_be_integers() -> None:
+    with pytest.raises(TypeError, match="y_true"):
+        fastloss.sparse_categorical_cross_entropy(np.array([0.0, 1.0]), np.full((2, 3), 0.3))
+    with pytest.raises(TypeError, match="y_true"):
+        fastloss.sparse_categorical_cross_entropy(np.array([0.5, 1.0]), np.zeros((2, 3)),
+                                                  from_logits=True)
+
+
+@pytest.mark.parametrize("name", ["categorical_cross_entropy", "sparse_categorical_cross_entropy"])
+def test_class_weight_length(name: str) -> None:
+    y_true = np.eye(3)[[0, 1]] if name == "categorical_cross_entropy" else np.array([0, 1])
+    for bad in (np.ones(2), np.ones(4), np.ones((3, 1))):
+        with pytest.raises(ValueError, match=all_of("class_weight", r"\(3,\)")):
+            call(name, y_true, np.zeros((2, 3)), from_logits=True, class_weight=bad)
+
+
+def test_hinge_labels() -> None:
+    for bad, where in ((np.array([1.0, 0.5]), r"\(1,\)"), (np.array([1, 2]), r"\(1,\)"),
+                       (np.array([-2.0, 1.0]), r"\(0,\)")):
+        with pytest.raises(ValueError, match=all_of("y_true", where)):
+            fastloss.hinge(bad, np.zeros(2))
+
+
+@pytest.mark.parametrize("name", LOSSES)
+def test_shape_mismatch(name: str) -> None:
+    if name == "sparse_categorical_cross_entropy":
+        cases = [(np.zeros(5, int), np.zeros((4, 3))), (np.zeros((4, 1), int), np.zeros((4, 3))),
+                 (np.zeros((2, 4), int), np.zeros((2, 3, 4))),  # axis=-1 leaves (2, 3)
+                 (np.zeros(4, int), np.zeros(4))]
+        for y_true, y_pred in cases:
+            with pytest.raises(ValueError, match="shape"):
+                call(name, y_true, y_pred, from_logits=True)
+        return
+    for y_true, y_pred in ((np.zeros((4, 1)), np.zeros(4)), (np.zeros((4, 3)), np.zeros((3, 4)))):
+        with pytest.raises(ValueError, match="shape"):
+            call(name, y_true, y_pred + 0.5)
+
+
+@pytest.mark.parametrize("name", ["binary_cross_entropy", "categorical_cross_entropy",
+                                  "sparse_categorical_cross_entropy"])
+@pytest.mark.parametrize("smoothing", [-0.1, 1.5, np.nan])
+def test_label_smoothing_range(name: str, smoothing: float) -> None:
+    y_true = np.array([0, 1]) if name.startswith("sparse") else np.eye(2)
+    with pytest.raises(ValueError, match="label_smoothing"):
+        call(name, y_true, np.full((2, 2), 0.5), label_smoothing=smoothing)
+
+
+@pytest.mark.parametrize("name", ROW_LOSSES)
+@pytest.mark.parametrize("axis", [2, -3, 5])
+def test_axis_out_of_range(name: str, axis: int) -> None:
+    y_true = np.zeros(2, int) if name.startswith("sparse") else np.full((2, 3), 1 / 3)
+    with pytest.raises(ValueError):
+        call(name, y_true, np.full((2, 3), 1 / 3), axis=axis)
+
+
+@pytest.mark.parametrize("name", LOSSES)
+def test_reduction_and_sample_weight_checks(name: str) -> None:
+    y_true = np.array([0, 1]) if name.startswith("sparse") else np.full((2, 3), 1.0)
+    y_pred = np.full((2, 3), 0.25)
+    with pytest.raises(ValueError, match="reduction"):
+        call(name, y_true, y_pred, reduction="avg")
+    # Row losses weigh rows: weights with y_pred's full shape do not fit.
+    bad = np.ones((2, 3)) if name in ROW_LOSSES else np.ones((2, 4))
+    with pytest.raises(ValueError, match="sample_weight"):
+        call(name, y_true, y_pred, sample_weight=bad)
+
+
+def test_pos_weight_shape() -> None:
+    with pytest.raises(ValueError, match="pos_weight"):
+        fastloss.binary_cross_entropy(np.zeros((2, 3)), np.zeros((2, 3)), from_logits=True,
+                                      pos_weight=np.ones(4))
+
+
+# --- PyTorch -------------------------------------------------------------------------------
+
+
+def _t(a: Any, grad: bool = False) -> Any:
+    torch = pytest.importorskip("torch")
+    return torch.tensor(np.asarray(a, dtype=np.float64), requires_grad=grad)
+
+
+def _torch_reduce(loss: Any, reduction: str) -> Any:
+    return loss.sum() if reduction == "none" else loss
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_torch_binary_cross_entropy(rng: np.random.Generator, reduction: str) -> None:
+    torch = pytest.importorskip("torch")
+    F = torch.nn.functional
+    y = rng.uniform(size=(30, 4))
+    y[::2] = np.round(y[::2])
+    w = rng.uniform(0.2, 2, size=(30, 4))
+    p = rng.uniform(0.001, 0.999, size=(30, 4))
+    pt = _t(p, True)
+    out = F.binary_cross_entropy(pt, _t(y), weight=_t(w), reduction="sum" if reduction == "mean"
+                                 else reduction)
+    _torch_reduce(out, reduction).backward()
+    # PyTorch's weighted "mean" divides by the element count, fastloss by the summed weights.
+    scale = w.sum() if reduction == "mean" else 1.0
+    loss, grad = fastloss.binary_cross_entropy(y, p, sample_weight=w, reduction=reduction,
+                                               return_grad=True)
+    np.testing.assert_allclose(loss, out.detach().numpy() / scale, rtol=1e-10)
+    # PyTorch's backward is (p - y) / (p (1 - p)): the same up to rounding.
+    assert_close(grad, pt.grad.numpy() / scale, 1e-8, "bce grad")
+    # Probabilities 0 and 1: each log is clamped at -100.
+    y01 = np.array([1.0, 0.0, 0.5, 1.0])
+    p01 = np.array([0.0, 1.0, 0.0, 1.0])
+    want = F.binary_cross_entropy(_t(p01), _t(y01), reduction=reduction).numpy()
+    np.testing.assert_allclose(fastloss.binary_cross_entropy(y01, p01, reduction=reduction), want,
+                               rtol=1e-12)
+    # With logits, pos_weight per class and sample weights.
+    x = rng.normal(scale=4, size=(30, 4))
+    x[0] = [1e4, -1e4, 745, -745]
+    pos_weight = rng.uniform(0.5, 3, size=4)
+    xt = _t(x, True)
+    out = F.binary_cross_entropy_with_logits(xt, _t(y), weight=_t(w), pos_weight=_t(pos_weight),
+                                             reduction="sum" if reduction == "mean" else reduction)
+    _torch_reduce(out, reduction).backward()
+    loss, grad = fastloss.binary_cross_entropy(y, x, from_logits=True, pos_weight=pos_weight,
+                                               sample_weight=w, reduction=reduction,
+                                               return_grad=True)
+    # (softplus(-745) is the subnormal 5e-324; PyTorch rounds it to 0.)
+    assert_close(loss, out.detach().numpy() / scale, 1e-10, "bce logits loss")
+    assert_close(grad, xt.grad.numpy() / scale, 1e-8, "bce logits grad")
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("shape", [(40, 6), (3, 6, 7)])
+def test_torch_cross_entropy_class_indices(rng: np.random.Generator, reduction: str,
+                                           shape: Tuple[int, ...]) -> None:
+    torch = pytest.importorskip("torch")
+    F = torch.nn.functional
+    x = rng.normal(scale=3, size=shape)
+    labels = rng.integers(0, 6, size=row_shape(shape, 1))
+    labels.reshape(-1)[::5] = 2  # ignored
+    weight = rng.uniform(0.2, 3, size=6)
+    for smoothing in (0.0, 0.15):
+        xt = _t(x, True)
+        out = F.cross_entropy(xt, torch.tensor(labels), weight=_t(weight), ignore_index=2,
+                              label_smoothing=smoothing, reduction=reduction)
+        _torch_reduce(out, reduction).backward()
+        loss, grad = fastloss.sparse_categorical_cross_entropy(
+            labels, x, axis=1, from_logits=True, class_weight=weight, ignore_index=2,
+            label_smoothing=smoothing, reduction=reduction, return_grad=True)
+        np.testing.assert_allclose(loss, out.detach().numpy(), rtol=1e-10)
+        np.testing.assert_allclose(grad, xt.grad.numpy(), rtol=1e-8, atol=1e-15)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_torch_cross_entropy_probability_targets(rng: np.random.Generator,
+                                                 reduction: str) -> None:
+    torch = pytest.importorskip("torch")
+    F = torch.nn.functional
+    x = rng.normal(scale=3, size=(4, 5, 7))
+    y = _to_axis(softmax(rng.normal(size=(4, 7, 5))), 1)
+    weight = rng.uniform(0.2, 3, size=5)
+    for smoothing in (0.0, 0.2):
+        xt = _t(x, True)
+        out = F.cross_entropy(xt, _t(y), weight=_t(weight), label_smoothing=smoothing,
+                              reduction=reduction)
+        _torch_reduce(out, reduction).backward()
+        loss, grad = fastloss.categorical_cross_entropy(
+            y, x, axis=1, from_logits=True, class_weight=weight, label_smoothing=smoothing,
+            reduction=reduction, return_grad=True)
+        np.testing.assert_allclose(loss, out.detach().numpy(), rtol=1e-10)
+        np.testing.assert_allclose(grad, xt.grad.numpy(), rtol=1e-8, atol=1e-15)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_torch_kl_div(rng: np.random.Generator, reduction: str) -> None:
+    torch = pytest.importorskip("torch")
+    F = torch.nn.functional
+    log_q = np.log(softmax(rng.normal(size=(25, 8))))
+    y = softmax(rng.normal(size=(25, 8)))
+    y[3, 4] = 0.0
+    qt = _t(log_q, True)
+    out = F.kl_div(qt, _t(y), reduction="batchmean" if reduction == "mean" else reduction)
+    if reduction == "none":
+        out = out.sum(dim=-1)
+    _torch_reduce(out, reduction).backward()
+    loss, grad = fastloss.kl_divergence(y, log_q, log_input=True, reduction=reduction,
+                                        return_grad=True)
+    np.testing.assert_allclose(loss, out.detach().numpy(), rtol=1e-10)
+    np.testing.assert_allclose(grad, qt.grad.numpy(), rtol=1e-10, atol=1e-15)
+    # On probabilities the gradient is with respect to q (chain rule through log q).
+    loss_p, grad_p = fastloss.kl_divergence(y, np.exp(log_q), reduction=reduction,
+                                            return_grad=True)
+    np.testing.assert_allclose(loss_p, loss, rtol=1e-10)
+    np.testing.assert_allclose(grad_p * np.exp(log_q), grad, rtol=1e-10, atol=1e-15)
