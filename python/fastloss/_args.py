@@ -27,8 +27,13 @@ _FLOAT64 = np.dtype(np.float64)
 _NATIVE = (_FLOAT32, _FLOAT64)
 
 
+# Private reduction for streaming accumulators: the partial sums (loss_sum, denominator)
+# that "mean" divides, so that chunks can be added up and divided once at the end.
+PARTIAL = "_partial"
+
+
 def check_reduction(reduction: str) -> str:
-    if reduction not in REDUCTIONS:
+    if reduction not in REDUCTIONS and reduction != PARTIAL:
         raise ValueError(f"reduction must be one of 'mean', 'sum', 'none'; got {reduction!r}")
     return reduction
 
@@ -128,6 +133,8 @@ def reduce(
     weighted: bool,
 ) -> LossResult:
     """Turns a kernel's partial sums into the result of `reduction`."""
+    if reduction == PARTIAL:
+        return (loss_sum, weight_sum if weighted else float(count))  # type: ignore[return-value]
     if reduction == "mean":
         total = weight_sum if weighted else count
         # Empty input (or zero total weight) has no mean: NaN, as NumPy and PyTorch.
