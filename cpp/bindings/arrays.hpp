@@ -42,6 +42,15 @@ inline std::vector<py::ssize_t> shape_of(const py::array& a) {
   return std::vector<py::ssize_t>(a.shape(), a.shape() + a.ndim());
 }
 
+// A new output array when `wanted` (its data pointer stored in `data`), else None.
+template <class T>
+py::object optional_output(bool wanted, const std::vector<py::ssize_t>& shape, T*& data) {
+  if (!wanted) return py::none();
+  auto arr = new_array<T>(shape);
+  data = arr.mutable_data();
+  return std::move(arr);
+}
+
 // True for float32 arrays, false for float64; anything else is a Python-layer bug.
 inline bool is_float32(const py::array& a) {
   if (py::isinstance<py::array_t<float>>(a)) return true;

@@ -22,17 +22,8 @@ py::tuple run_elementwise_typed(const py::array& y_true, const py::array& y_pred
   args.weight = optional_input<T>(weight, "weight", args.n);
   args.grad_mean = grad_mean;
   args.num_threads = get_num_threads();
-  py::object out = py::none(), grad = py::none();
-  if (want_out) {
-    auto arr = new_array<T>(shape_of(y_pred));
-    args.out = arr.mutable_data();
-    out = std::move(arr);
-  }
-  if (want_grad) {
-    auto arr = new_array<T>(shape_of(y_pred));
-    args.grad = arr.mutable_data();
-    grad = std::move(arr);
-  }
+  const py::object out = optional_output(want_out, shape_of(y_pred), args.out);
+  const py::object grad = optional_output(want_grad, shape_of(y_pred), args.grad);
   LossSums sums;
   {
     py::gil_scoped_release release;

@@ -44,17 +44,9 @@ py::tuple run_rows_typed(const RowInputs& in, const Kernel& kernel) {
   args.class_weight = optional_input<T>(in.class_weight, "class_weight", args.classes);
   args.grad_mean = in.grad_mean;
   args.num_threads = get_num_threads();
-  py::object out = py::none(), grad = py::none();
-  if (in.want_out) {
-    auto arr = new_array<T>({static_cast<py::ssize_t>(args.rows)});
-    args.out = arr.mutable_data();
-    out = std::move(arr);
-  }
-  if (in.want_grad) {
-    auto arr = new_array<T>(shape_of(in.y_pred));
-    args.grad = arr.mutable_data();
-    grad = std::move(arr);
-  }
+  const py::object out =
+      optional_output(in.want_out, {static_cast<py::ssize_t>(args.rows)}, args.out);
+  const py::object grad = optional_output(in.want_grad, shape_of(in.y_pred), args.grad);
   LossSums sums;
   {
     py::gil_scoped_release release;

@@ -88,14 +88,7 @@ template <class T, bool kGrad>
 void soft_logits_group(const T* x, const T* y, const T* cw, std::int64_t C, T keep, T add,
                        T* g, const T* gs, GroupLoss<T>& out) {
   T m[kLanes], s[kLanes] = {}, total[kLanes] = {}, b[kLanes] = {};
-  for (int lane = 0; lane < kLanes; ++lane) m[lane] = -std::numeric_limits<T>::infinity();
-  for (std::int64_t c = 0; c < C; ++c) {
-    FASTLOSS_SIMD
-    for (int lane = 0; lane < kLanes; ++lane) {
-      const T v = x[lane * C + c];
-      m[lane] = v > m[lane] ? v : m[lane];
-    }
-  }
+  group_max(x, C, m);
   for (std::int64_t c = 0; c < C; ++c) {
     FASTLOSS_SIMD
     for (int lane = 0; lane < kLanes; ++lane) {
@@ -229,14 +222,7 @@ void label_logits_group(const T* x, const std::int64_t* labels, const T* cw, T c
     k[lane] = ignored || bad ? 0 : label;
   }
   T m[kLanes], s[kLanes] = {}, smooth[kLanes] = {};
-  for (int lane = 0; lane < kLanes; ++lane) m[lane] = -std::numeric_limits<T>::infinity();
-  for (std::int64_t c = 0; c < C; ++c) {
-    FASTLOSS_SIMD
-    for (int lane = 0; lane < kLanes; ++lane) {
-      const T v = x[lane * C + c];
-      m[lane] = v > m[lane] ? v : m[lane];
-    }
-  }
+  group_max(x, C, m);
   for (std::int64_t c = 0; c < C; ++c) {
     FASTLOSS_SIMD
     for (int lane = 0; lane < kLanes; ++lane) {

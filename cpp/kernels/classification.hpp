@@ -28,10 +28,13 @@ inline T at_least(T x, T floor) {
 
 // Conditions use | and & (not || and &&) so loops stay branch-free and vectorize.
 
+template <class T, bool kPosWeightArray>
+struct HardBinaryCrossEntropyOp;
+
 // Binary cross-entropy on probabilities (kLogits = false) or logits, with soft targets,
 // label smoothing, pos_weight (scalar or per element) and ignore_index.
 template <class T, bool kLogits, bool kPosWeightArray>
-struct BinaryCrossEntropyOp {
+struct BinaryCrossEntropyOp : PlainOp {
   static constexpr bool kValidates = true;
   static constexpr bool kMasks = true;
   T target_scale, target_shift;  // y = y_true * (1 - smoothing) + smoothing / 2
@@ -40,6 +43,11 @@ struct BinaryCrossEntropyOp {
   const T* pos_weight_array;
   bool has_ignore;
   T ignore_value;  // NaN when there is none, so that keep() is always true
+
+  // Probabilities with hard targets have a cheaper form (HardBinaryCrossEntropyOp).
+  static constexpr bool kHasHardVariant = !kLogits;
+  using HardVariant = HardBinaryCrossEntropyOp<T, kPosWeightArray>;
+  bool block_is_hard(const T* t, std::int64_t n) const;
 
   bool masking() const { return has_ignore; }
   bool keep(T t) const { return t != ignore_value; }
@@ -82,10 +90,44 @@ struct BinaryCrossEntropyOp {
   }
 };
 
+// Binary cross-entropy on probabilities for a block whose targets are all exactly 0 or 1
+// (the common case): one log per element instead of two. Same fields, checks and results.
+template <class T, bool kPosWeightArray>
+struct HardBinaryCrossEntropyOp : BinaryCrossEntropyOp<T, false, kPosWeightArray> {
+  static constexpr bool kHasHardVariant = false;
+  T operator()(T t, T p, std::int64_t i, T& g) const {
+    const T lo = this->clip_low, hi = this->clip_high;
+    T pw = this->pos_weight;
+    if constexpr (kPosWeightArray) pw = this->pos_weight_array[i];
+    const bool positive = t > T(0.5);
+    const T q = p < lo ? lo : (p > hi ? hi : p);
+    const T z = positive ? q : T(1) - q;  // the probability of the observed class
+    const T coef = positive ? pw : T(1);
+    const bool clipped = (p < lo) | (p > hi);
+    const T slope = coef / at_least(z, T(kGradEps));
+    g = clipped ? T(0) : (positive ? -slope : slope);
+    return -coef * clamped_log(z);
+  }
+};
+
+template <class T, bool kLogits, bool kPosWeightArray>
+bool BinaryCrossEntropyOp<T, kLogits, kPosWeightArray>::block_is_hard(const T* t,
+                                                                      std::int64_t n) const {
+  if (target_scale != T(1)) return false;  // label smoothing makes every target soft
+  T soft[kLanes] = {};
+  const T ignore = ignore_value;
+  lane_loop(0, n, [&](std::int64_t i, int lane) {
+    const bool hard = (t[i] == T(0)) | (t[i] == T(1)) | (t[i] == ignore);
+    soft[lane] = hard ? soft[lane] : T(1);
+  });
+  T any = T(0);
+  for (int lane = 0; lane < kLanes; ++lane) any += soft[lane];
+  return any == T(0);
+}
+
 // Hinge: max(0, 1 - y * y_pred) with labels in {-1, +1}, or {0, 1} with 0 read as -1.
-struct HingeOp {
+struct HingeOp : PlainOp {
   static constexpr bool kValidates = true;
-  static constexpr bool kMasks = false;
 
   template <class T>
   bool invalid(T t, T) const {

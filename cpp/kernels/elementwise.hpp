@@ -17,15 +17,30 @@
 
 FASTLOSS_BEGIN_ISA_NAMESPACE
 
-// Defaults for Ops: no data validation, no masked-out elements.
+// Defaults for Ops: no data validation, no masked-out elements, no cheaper variant.
 struct PlainOp {
   static constexpr bool kValidates = false;  // has `bool invalid(T y_true, T y_pred)`
   static constexpr bool kMasks = false;      // has `bool keep(T y_true)` and `bool masking()`
+  // has `using HardVariant` (an Op for blocks whose targets are all 0 or 1, constructible
+  // from this Op) and `bool block_is_hard(const T* y_true, std::int64_t n)`
+  static constexpr bool kHasHardVariant = false;
+  // false: the loss has a constant target, y_true is null and the Op is passed T(0)
+  static constexpr bool kReadsTarget = true;
+  // true: a second prediction, `T operator()(T y_true, T y_pred, T y_pred2, std::int64_t i,
+  // T& dloss_dpred, T& dloss_dpred2) const`, reading y_pred2 and writing grad2
+  static constexpr bool kPair = false;
 };
 
 template <class T, class Op, bool kWeighted, bool kOut, bool kGrad>
 LossSums elementwise_block(const ElementwiseArgs<T>& a, const Op& op, T scale,
                            std::int64_t begin, std::int64_t end) {
+  if constexpr (Op::kHasHardVariant) {
+    if (op.block_is_hard(a.y_true + begin, end - begin)) {
+      const typename Op::HardVariant hard{op};
+      return elementwise_block<T, typename Op::HardVariant, kWeighted, kOut, kGrad>(
+          a, hard, scale, begin, end);
+    }
+  }
   constexpr bool kTrackWeight = kWeighted || Op::kMasks;
   LaneSums acc;
   T bad[kLanes] = {};  // nonzero in lanes that saw invalid data (T-wide, so it vectorizes)
@@ -34,26 +49,39 @@ LossSums elementwise_block(const ElementwiseArgs<T>& a, const Op& op, T scale,
   const T* __restrict w = a.weight;
   T* __restrict out = a.out;
   T* __restrict grad = a.grad;
+  const T* __restrict yp2 = a.y_pred2;
+  T* __restrict grad2 = a.grad2;
+  auto target = [&](std::int64_t i) { return Op::kReadsTarget ? yt[i] : T(0); };
   auto body = [&](std::int64_t i, int lane) {
-    T g = T(0);
-    T l = op(yt[i], yp[i], i, g);
+    const T t = target(i);
+    T g = T(0), g2 = T(0);
+    T l;
+    if constexpr (Op::kPair) {
+      l = op(t, yp[i], yp2[i], i, g, g2);
+    } else {
+      l = op(t, yp[i], i, g);
+    }
     T wt = T(1);
     if constexpr (kWeighted) {
       wt = w[i];
       l *= wt;
       g *= wt;
+      g2 *= wt;
     }
     g *= scale;
+    g2 *= scale;
     if constexpr (Op::kMasks) {  // select, not multiply: a masked inf or NaN must not leak
-      const bool keep = op.keep(yt[i]);
+      const bool keep = op.keep(t);
       l = keep ? l : T(0);
       g = keep ? g : T(0);
+      g2 = keep ? g2 : T(0);
       wt = keep ? wt : T(0);
     }
-    if constexpr (Op::kValidates) bad[lane] = op.invalid(yt[i], yp[i]) ? T(1) : bad[lane];
+    if constexpr (Op::kValidates) bad[lane] = op.invalid(t, yp[i]) ? T(1) : bad[lane];
     if constexpr (kTrackWeight) acc.weight[lane] += static_cast<double>(wt);
     if constexpr (kOut) out[i] = l;
     if constexpr (kGrad) grad[i] = g;
+    if constexpr (kGrad && Op::kPair) grad2[i] = g2;
     acc.loss[lane] += static_cast<double>(l);
   };
   lane_loop(begin, end, body);
@@ -63,7 +91,7 @@ LossSums elementwise_block(const ElementwiseArgs<T>& a, const Op& op, T scale,
     for (int lane = 0; lane < kLanes; ++lane) any_bad |= bad[lane] != T(0);
     if (any_bad) {  // rare: find the first offending element of this block
       for (std::int64_t k = begin; k < end; ++k) {
-        if (op.invalid(yt[k], yp[k])) {
+        if (op.invalid(target(k), yp[k])) {
           sums.first_invalid = k;
           break;
         }

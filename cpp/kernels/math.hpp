@@ -7,7 +7,28 @@
 // only. The AVX2/AVX-512 copies contract a*b+c into FMA, so results may differ between ISAs
 // by an ULP, never by more than the bounds below.
 //
-// MEASURED_TABLE
+// API (T = float or double; inline, in namespace fastloss::<isa>):
+//   T fl_exp(T x)   T fl_log(T x)   T fl_log1p(T x)
+//   T fl_softplus(T x) = log(1 + e^x)   T fl_log_sigmoid(T x) = -softplus(-x)
+//   T fl_sigmoid(T x) = 1 / (1 + e^-x)
+// Keep selects before divisions in loops that call them (see add_log1p_unit), and check
+// new loops with -fopt-info-vec-missed.
+//
+// Measured max error, in ULP of the exact result (subnormal results: ULP = 2^-149 / 2^-1074).
+// float32: EVERY float32 input, against float64 libm. float64: 10^8 random inputs per function
+// (log-uniform magnitudes over the whole domain, both signs) against long double libm.
+// In brackets: max distance to the correctly rounded result, in representable values.
+//
+//   function   | float32 baseline  avx2      avx512    | float64 baseline  avx2      avx512
+//   exp        |         0.764 [1] 0.758 [1] 0.758 [1] |         0.751 [1] 0.746 [1] 0.746 [1]
+//   log        |         0.835 [1] 0.756 [1] 0.756 [1] |         0.809 [1] 0.737 [1] 0.737 [1]
+//   log1p      |         0.842 [1] 0.756 [1] 0.756 [1] |         0.845 [1] 0.755 [1] 0.755 [1]
+//   softplus   |         0.885 [1] 0.778 [1] 0.778 [1] |         0.860 [1] 0.782 [1] 0.782 [1]
+//   sigmoid    |         0.788 [1] 0.766 [1] 0.766 [1] |         0.754 [1] 0.750 [1] 0.750 [1]
+//
+// So every helper's contract says "max error: 1 ULP", and tests/test_math.py asserts it under
+// every ISA (float32: 1.05e7 inputs against NumPy float64; float64: 2*10^4 against mpmath).
+// exp's largest errors are in the subnormal range (normal results: <= 0.63 ULP).
 #pragma once
 
 #include <cmath>

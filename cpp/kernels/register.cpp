@@ -1,5 +1,8 @@
 // Fills this ISA copy's kernel table; dispatch calls fastloss::<isa>::fill_table.
+#include "kernels/adversarial.hpp"
 #include "kernels/classification.hpp"
+#include "kernels/count.hpp"
+#include "kernels/embedding.hpp"
 #include "kernels/reduce.hpp"
 #include "kernels/regression.hpp"
 #include "kernels/table.hpp"
@@ -16,6 +19,9 @@ void fill_table(KernelTable& table) {
   table.sum = {sum<float>, sum<double>};
   register_regression(table);
   register_classification(table);
+  register_embedding(table);
+  register_adversarial(table);
+  register_count(table);
   register_math(table);
 }
 

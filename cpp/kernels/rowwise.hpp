@@ -46,6 +46,19 @@ struct GroupLoss {
   T invalid[kLanes];  // nonzero for rows with invalid data
 };
 
+// Per-lane maxima of kLanes rows of C classes starting at x (one row per lane).
+template <class T>
+void group_max(const T* x, std::int64_t C, T (&m)[kLanes]) {
+  for (int lane = 0; lane < kLanes; ++lane) m[lane] = -std::numeric_limits<T>::infinity();
+  for (std::int64_t c = 0; c < C; ++c) {
+    FASTLOSS_SIMD
+    for (int lane = 0; lane < kLanes; ++lane) {
+      const T v = x[lane * C + c];
+      m[lane] = v > m[lane] ? v : m[lane];
+    }
+  }
+}
+
 // The mean's gradient denominator: sum over rows of sample_weight x row_weight(r).
 template <class T, class RowWeightFn>
 double gradient_scale(const RowArgs<T>& a, RowWeightFn&& row_weight) {

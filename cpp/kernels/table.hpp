@@ -17,6 +17,8 @@ struct ElementwiseArgs {
   T* grad = nullptr;          // d(result)/d(y_pred), or null
   bool grad_mean = false;     // the result is the mean: divide gradients by the weight total
   int num_threads = 1;
+  const T* y_pred2 = nullptr;  // a second prediction (pair Ops: margin_ranking's x2), or null
+  T* grad2 = nullptr;          // d(result)/d(y_pred2) (pair Ops), or null
 };
 
 // Partial sums every reduction is built from (and that streaming accumulators merge).
@@ -68,6 +70,54 @@ struct KlDivergenceParams {
   bool log_input = false;
 };
 
+// Inputs and outputs of a loss over the rows of up to three (rows, dim) C-contiguous
+// embedding matrices read side by side (contrastive: x1, x2; triplet: anchor, positive,
+// negative).
+template <class T>
+struct EmbeddingArgs {
+  const T* x[3] = {nullptr, nullptr, nullptr};
+  const T* y_true = nullptr;         // one label per row (contrastive), or null
+  const T* sample_weight = nullptr;  // rows, or null
+  std::int64_t rows = 0;
+  std::int64_t dim = 0;
+  T* out = nullptr;                          // per-row (weighted) losses, or null
+  T* grad[3] = {nullptr, nullptr, nullptr};  // d(result)/d(x[k]), rows x dim; all or none
+  bool grad_mean = false;
+  int num_threads = 1;
+};
+
+struct ContrastiveParams {
+  double margin = 1.0;
+};
+
+struct TripletParams {
+  double margin = 1.0;
+  bool squared = true;  // squared distances, no eps; false: PyTorch's ||u - v + eps||
+  bool swap = false;
+  double eps = 1e-6;
+};
+
+struct CosineParams {
+  double eps = 1e-8;  // each norm clamped below at eps (PyTorch)
+};
+
+struct MarginRankingParams {
+  double margin = 0.0;
+};
+
+// One term of an adversarial loss: sign * f(D) against a constant target, for one input.
+struct AdversarialParams {
+  bool from_logits = true;  // gan only
+  double target = 1.0;      // gan: BCE target; lsgan: the label D is pulled to
+  double sign = 1.0;        // gan, wasserstein: +1 or -1
+};
+
+struct PoissonParams {
+  bool log_input = false;
+  bool full = false;
+  double eps = 1e-8;
+};
+
 // Elementwise math helpers, exposed so tests can measure their error.
 enum class MathFunction : int { exp = 0, log = 1, log1p = 2, softplus = 3, sigmoid = 4 };
 
@@ -82,6 +132,18 @@ template <class T>
 using CrossEntropyFn = LossSums (*)(const RowArgs<T>&, const CrossEntropyParams&);
 template <class T>
 using KlDivergenceFn = LossSums (*)(const RowArgs<T>&, const KlDivergenceParams&);
+template <class T>
+using ContrastiveFn = LossSums (*)(const EmbeddingArgs<T>&, const ContrastiveParams&);
+template <class T>
+using TripletFn = LossSums (*)(const EmbeddingArgs<T>&, const TripletParams&);
+template <class T>
+using CosineFn = LossSums (*)(const RowArgs<T>&, const CosineParams&);
+template <class T>
+using MarginRankingFn = LossSums (*)(const ElementwiseArgs<T>&, const MarginRankingParams&);
+template <class T>
+using AdversarialFn = LossSums (*)(const ElementwiseArgs<T>&, const AdversarialParams&);
+template <class T>
+using PoissonFn = LossSums (*)(const ElementwiseArgs<T>&, const PoissonParams&);
 template <class T>
 using SumFn = double (*)(const T* x, std::int64_t n, int num_threads);
 template <class T>
@@ -113,6 +175,14 @@ struct KernelTable {
   PerDtype<CrossEntropyFn> sparse_categorical_cross_entropy;
   PerDtype<KlDivergenceFn> kl_divergence;
   PerDtype<PlainElementwiseFn> hinge;
+  PerDtype<ContrastiveFn> contrastive;
+  PerDtype<TripletFn> triplet;
+  PerDtype<CosineFn> cosine_proximity;
+  PerDtype<MarginRankingFn> margin_ranking;
+  PerDtype<AdversarialFn> gan;          // -sign * [y log D + (1 - y) log(1 - D)]
+  PerDtype<AdversarialFn> lsgan;        // 0.5 (D - target)^2
+  PerDtype<AdversarialFn> wasserstein;  // sign * D
+  PerDtype<PoissonFn> poisson;
   PerDtype<MathFn> math;
 };
 

@@ -8,6 +8,15 @@ from typing import Any, Dict, List
 from . import _core
 from ._registry import get, losses
 from ._threads import get_num_threads, set_num_threads, threads
+from .accumulator import Accumulator
+from .adversarial import (
+    gan_discriminator,
+    gan_generator,
+    lsgan_discriminator,
+    lsgan_generator,
+    wasserstein_critic,
+    wasserstein_generator,
+)
 from .classification import (
     binary_cross_entropy,
     categorical_cross_entropy,
@@ -15,26 +24,40 @@ from .classification import (
     kl_divergence,
     sparse_categorical_cross_entropy,
 )
+from .count import poisson
+from .embedding import contrastive, cosine_proximity, margin_ranking, triplet
 from .regression import huber, mae, mse
 
 __version__: str = _core.build_info()["version"]
 
 __all__ = [
     "__version__",
+    "Accumulator",
     "binary_cross_entropy",
     "build_info",
     "categorical_cross_entropy",
+    "contrastive",
+    "cosine_proximity",
+    "gan_discriminator",
+    "gan_generator",
     "get",
     "get_num_threads",
     "hinge",
     "huber",
     "kl_divergence",
     "losses",
+    "lsgan_discriminator",
+    "lsgan_generator",
     "mae",
+    "margin_ranking",
     "mse",
+    "poisson",
     "set_num_threads",
     "sparse_categorical_cross_entropy",
     "threads",
+    "triplet",
+    "wasserstein_critic",
+    "wasserstein_generator",
 ]
 
 if _core._isa_env_warning():

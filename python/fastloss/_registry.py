@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Callable, Dict, List
 
-from . import classification, regression
+from . import adversarial, classification, count, embedding, regression
 
 _LOSSES: Dict[str, Callable[..., object]] = {
     "mse": regression.mse,
@@ -15,6 +15,17 @@ _LOSSES: Dict[str, Callable[..., object]] = {
     "sparse_categorical_cross_entropy": classification.sparse_categorical_cross_entropy,
     "kl_divergence": classification.kl_divergence,
     "hinge": classification.hinge,
+    "contrastive": embedding.contrastive,
+    "triplet": embedding.triplet,
+    "margin_ranking": embedding.margin_ranking,
+    "cosine_proximity": embedding.cosine_proximity,
+    "gan_discriminator": adversarial.gan_discriminator,
+    "gan_generator": adversarial.gan_generator,
+    "lsgan_discriminator": adversarial.lsgan_discriminator,
+    "lsgan_generator": adversarial.lsgan_generator,
+    "wasserstein_critic": adversarial.wasserstein_critic,
+    "wasserstein_generator": adversarial.wasserstein_generator,
+    "poisson": count.poisson,
 }
 
 

@@ -20,6 +20,17 @@ __all__ = [
     "sparse_categorical_cross_entropy",
     "kl_divergence",
     "hinge",
+    "contrastive",
+    "triplet",
+    "margin_ranking",
+    "cosine_proximity",
+    "gan_discriminator",
+    "gan_generator",
+    "lsgan_discriminator",
+    "lsgan_generator",
+    "wasserstein_critic",
+    "wasserstein_generator",
+    "poisson",
 ]
 
 Result = Union[Any, Tuple[Any, np.ndarray]]
@@ -244,3 +255,218 @@ def hinge(y_true: Any, y_pred: Any, *, reduction: str = "mean",
     return _finish(np.maximum(margin, 0),
                    (lambda: np.where(margin > 0, -y, 0).astype(margin.dtype))
                    if return_grad else None, sample_weight, reduction)
+
+
+# --- ranking and embeddings -----------------------------------------------------------------
+
+
+def _finish_many(loss: np.ndarray, grads: Optional[Callable[[], Tuple[np.ndarray, ...]]],
+                 sample_weight: Optional[Any], reduction: str, per_row: bool) -> Result:
+    """`_finish` for losses with several predicted inputs (one gradient each). With
+    `per_row`, losses are per row of inputs whose last axis is the embedding."""
+    w = None
+    if sample_weight is not None:
+        w = np.broadcast_to(np.asarray(sample_weight, dtype=loss.dtype), loss.shape)
+        loss = w * loss
+    if reduction == "none":
+        value = loss
+    elif reduction == "sum":
+        value = loss.sum()
+    else:
+        value = loss.mean() if w is None else loss.sum() / w.sum()
+    if grads is None:
+        return value
+    scale = np.ones(loss.shape, dtype=loss.dtype) if w is None else w
+    if reduction == "mean":
+        scale = scale / (loss.size if w is None else w.sum())
+    if per_row:
+        scale = scale[..., None]
+    return value, tuple(scale * g for g in grads())
+
+
+def contrastive(y_true: Any, x1: Any, x2: Any, *, margin: float = 1.0, reduction: str = "mean",
+                sample_weight: Optional[Any] = None, return_grad: bool = False) -> Result:
+    y = np.asarray(y_true)
+    u = np.asarray(x1) - np.asarray(x2)
+    d = np.linalg.norm(u, axis=-1)
+    h = np.maximum(margin - d, 0)
+    loss = 0.5 * (y * d**2 + (1 - y) * h**2)
+
+    def grads() -> Tuple[np.ndarray, ...]:
+        # The dissimilar term has no direction at d = 0: its (sub)gradient is taken as 0.
+        pull = np.where(d > 0, (1 - y) * h / np.where(d > 0, d, 1), 0)
+        g = (y - pull)[..., None] * u
+        return g, -g
+    return _finish_many(loss, grads if return_grad else None, sample_weight, reduction, True)
+
+
+def triplet(anchor: Any, positive: Any, negative: Any, *, margin: float = 1.0,
+            squared: bool = True, swap: bool = False, reduction: str = "mean",
+            sample_weight: Optional[Any] = None, return_grad: bool = False) -> Result:
+    a, p, n = np.asarray(anchor), np.asarray(positive), np.asarray(negative)
+    eps = 0.0 if squared else 1e-6  # PyTorch's pairwise_distance adds eps to the difference
+    u, v, w = a - p + eps, a - n + eps, p - n + eps
+
+    def dist(z: np.ndarray) -> np.ndarray:
+        return np.asarray((z * z).sum(axis=-1) if squared else np.linalg.norm(z, axis=-1))
+    d_pos, d_an = dist(u), dist(v)
+    d_neg, share = d_an, np.ones(d_an.shape)
+    d_pn = d_an
+    if swap:
+        d_pn = dist(w)
+        d_neg = np.minimum(d_an, d_pn)
+        share = np.where(d_an < d_pn, 1.0, np.where(d_an == d_pn, 0.5, 0.0))  # ties split
+    z = margin + d_pos - d_neg
+    loss = np.maximum(z, 0)
+
+    def grads() -> Tuple[np.ndarray, ...]:
+        def slope(d: np.ndarray) -> np.ndarray:
+            if squared:
+                return np.full(d.shape, 2.0)
+            return np.where(d > 0, 1 / np.where(d > 0, d, 1), 0)
+        active = z >= 0  # PyTorch's clamp_min passes the gradient at 0
+        c_ap = (active * slope(d_pos))[..., None]
+        c_an = (active * share * slope(d_an))[..., None]
+        c_pn = (active * (1 - share) * slope(d_pn))[..., None]
+        return c_ap * u - c_an * v, -c_ap * u - c_pn * w, c_an * v + c_pn * w
+    return _finish_many(loss, grads if return_grad else None, sample_weight, reduction, True)
+
+
+def margin_ranking(y_true: Any, x1: Any, x2: Any, *, margin: float = 0.0,
+                   reduction: str = "mean", sample_weight: Optional[Any] = None,
+                   return_grad: bool = False) -> Result:
+    y = np.asarray(y_true)
+    z = margin - y * (np.asarray(x1) - np.asarray(x2))
+    loss = np.maximum(z, 0)
+
+    def grads() -> Tuple[np.ndarray, ...]:
+        g = np.where(z >= 0, -y, 0).astype(z.dtype)
+        return g, -g
+    return _finish_many(loss, grads if return_grad else None, sample_weight, reduction, False)
+
+
+def cosine_proximity(y_true: Any, y_pred: Any, *, axis: int = -1, reduction: str = "mean",
+                     sample_weight: Optional[Any] = None, return_grad: bool = False) -> Result:
+    eps = 1e-8  # each norm clamped below, as torch.nn.functional.cosine_similarity
+    x = np.moveaxis(np.asarray(y_true), axis, -1)
+    y = np.moveaxis(np.asarray(y_pred), axis, -1)
+    ny_raw = np.linalg.norm(y, axis=-1)
+    nx = np.maximum(np.linalg.norm(x, axis=-1), eps)
+    ny = np.maximum(ny_raw, eps)
+    cos = (x * y).sum(axis=-1) / nx / ny
+
+    def grad() -> np.ndarray:
+        k = np.where(ny_raw >= eps, cos / ny**2, 0)  # the clamped norm is constant below eps
+        return np.asarray(-(x / (nx * ny)[..., None] - k[..., None] * y))
+    return _finish_rows(-cos, grad if return_grad else None, axis, sample_weight, reduction)
+
+
+# --- adversarial ------------------------------------------------------------------------------
+
+
+Term = Tuple[np.ndarray, Callable[[], np.ndarray]]
+
+
+def _bce_to(d: Any, target: float, from_logits: bool) -> Term:
+    """BCE of every output against one target, and its gradient."""
+    x = np.asarray(d)
+    if from_logits:
+        return np.logaddexp(0, x) - target * x, lambda: _sigmoid(x) - target
+    with np.errstate(divide="ignore"):
+        log_1mx = np.maximum(np.log1p(-x), -100)
+    loss = -(target * _clamped_log(x) + (1 - target) * log_1mx)
+    return loss, lambda: -target / np.maximum(x, 1e-12) + (1 - target) / np.maximum(1 - x, 1e-12)
+
+
+def _finish_pair(real: Term, fake: Term, sample_weight: Optional[Any], reduction: str,
+                 return_grad: bool) -> Result:
+    """Discriminator losses: "mean" is mean over real + mean over fake, "sum" the total,
+    "none" the pair of per-sample arrays; weights are a pair (w_real, w_fake)."""
+    w_real, w_fake = (None, None) if sample_weight is None else sample_weight
+    r = _finish(real[0], real[1] if return_grad else None, w_real, reduction)
+    f = _finish(fake[0], fake[1] if return_grad else None, w_fake, reduction)
+    if not return_grad:
+        return (r, f) if reduction == "none" else r + f
+    (vr, gr), (vf, gf) = r, f
+    return ((vr, vf) if reduction == "none" else vr + vf), (gr, gf)
+
+
+def _negated(term: Term) -> Term:
+    loss, grad = term
+    return -loss, lambda: -grad()
+
+
+def gan_discriminator(d_real: Any, d_fake: Any, *, from_logits: bool = True,
+                      label_smoothing: float = 0.0, reduction: str = "mean",
+                      sample_weight: Optional[Any] = None, return_grad: bool = False) -> Result:
+    return _finish_pair(_bce_to(d_real, 1 - label_smoothing, from_logits),
+                        _bce_to(d_fake, 0.0, from_logits), sample_weight, reduction, return_grad)
+
+
+def gan_generator(d_fake: Any, *, from_logits: bool = True, saturating: bool = False,
+                  reduction: str = "mean", sample_weight: Optional[Any] = None,
+                  return_grad: bool = False) -> Result:
+    loss, grad = (_negated(_bce_to(d_fake, 0.0, from_logits)) if saturating
+                  else _bce_to(d_fake, 1.0, from_logits))
+    return _finish(loss, grad if return_grad else None, sample_weight, reduction)
+
+
+def _squares(d: Any, target: float) -> Term:
+    diff = np.asarray(d) - target
+    return 0.5 * diff**2, lambda: diff
+
+
+def lsgan_discriminator(d_real: Any, d_fake: Any, *, real_label: float = 1.0,
+                        fake_label: float = 0.0, reduction: str = "mean",
+                        sample_weight: Optional[Any] = None, return_grad: bool = False) -> Result:
+    return _finish_pair(_squares(d_real, real_label), _squares(d_fake, fake_label),
+                        sample_weight, reduction, return_grad)
+
+
+def lsgan_generator(d_fake: Any, *, target: float = 1.0, reduction: str = "mean",
+                    sample_weight: Optional[Any] = None, return_grad: bool = False) -> Result:
+    loss, grad = _squares(d_fake, target)
+    return _finish(loss, grad if return_grad else None, sample_weight, reduction)
+
+
+def _linear(d: Any, sign: float) -> Term:
+    x = np.asarray(d)
+    return sign * x, lambda: np.full(x.shape, sign, dtype=x.dtype)
+
+
+def wasserstein_critic(d_real: Any, d_fake: Any, *, reduction: str = "mean",
+                       sample_weight: Optional[Any] = None, return_grad: bool = False) -> Result:
+    return _finish_pair(_linear(d_real, -1.0), _linear(d_fake, 1.0), sample_weight, reduction,
+                        return_grad)
+
+
+def wasserstein_generator(d_fake: Any, *, reduction: str = "mean",
+                          sample_weight: Optional[Any] = None,
+                          return_grad: bool = False) -> Result:
+    loss, grad = _linear(d_fake, -1.0)
+    return _finish(loss, grad if return_grad else None, sample_weight, reduction)
+
+
+# --- counts -----------------------------------------------------------------------------------
+
+
+def poisson(y_true: Any, y_pred: Any, *, log_input: bool = False, full: bool = False,
+            eps: float = 1e-8, reduction: str = "mean", sample_weight: Optional[Any] = None,
+            return_grad: bool = False) -> Result:
+    t = np.asarray(y_true)
+    p = np.asarray(y_pred)
+    if log_input:
+        loss = np.exp(p) - t * p
+
+        def grad() -> np.ndarray:
+            return np.asarray(np.exp(p) - t)
+    else:
+        loss = p - t * np.log(p + eps)
+
+        def grad() -> np.ndarray:
+            return np.asarray(1 - t / (p + eps))
+    if full:  # Stirling's approximation of log(y!) where y > 1, as PyTorch
+        with np.errstate(divide="ignore", invalid="ignore"):
+            stirling = t * np.log(t) - t + 0.5 * np.log(2 * np.pi * t)
+        loss = loss + np.where(t > 1, stirling, 0)
+    return _finish(loss, grad if return_grad else None, sample_weight, reduction)

@@ -170,6 +170,20 @@ def _row_inputs(y_pred: ArrayLike, axis: Any, *others: np.ndarray) -> Tuple[np.n
     return p, axis
 
 
+def _dense_rows(
+    y_true: ArrayLike, y_pred: ArrayLike, axis: Any, sample_weight: Optional[ArrayLike]
+) -> Tuple[Rows, np.ndarray, Optional[np.ndarray], np.dtype]:
+    """Row view of same-shape targets and predictions, and per-row weights (flat)."""
+    p, axis = _row_inputs(y_pred, axis)
+    t = _args.as_array(y_true, "y_true")
+    _args.check_numeric(t, "y_true")
+    _args.check_same_shape(t, p, "y_true", "y_pred")
+    dtype = _args.compute_dtype(t, p)
+    rows = Rows(p, axis, dtype)
+    sw = _args.prepare_weight(sample_weight, rows.batch_shape, dtype)
+    return rows, rows.like(t, dtype), None if sw is None else sw.reshape(-1), dtype
+
+
 def categorical_cross_entropy(
     y_true: ArrayLike,
     y_pred: ArrayLike,
@@ -212,16 +226,10 @@ def categorical_cross_entropy(
     from_logits = _args.check_flag(from_logits, "from_logits")
     label_smoothing = _args.check_fraction(label_smoothing, "label_smoothing")
     _args.check_reduction(reduction)
-    p, axis = _row_inputs(y_pred, axis)
-    t = _args.as_array(y_true, "y_true")
-    _args.check_numeric(t, "y_true")
-    _args.check_same_shape(t, p, "y_true", "y_pred")
-    dtype = _args.compute_dtype(t, p)
-    rows = Rows(p, axis, dtype)
+    rows, targets, sw, dtype = _dense_rows(y_true, y_pred, axis, sample_weight)
     cw = _args.prepare_class_weight(class_weight, rows.classes, dtype)
-    sw = _args.prepare_weight(sample_weight, rows.batch_shape, dtype)
     result = _core.categorical_cross_entropy(
-        rows.like(t, dtype), None, rows.matrix, None if sw is None else sw.reshape(-1), cw,
+        targets, None, rows.matrix, sw, cw,
         reduction == "none", bool(return_grad), reduction == "mean", from_logits,
         label_smoothing, False, 0)
 
@@ -348,17 +356,9 @@ def kl_divergence(
     """
     log_input = _args.check_flag(log_input, "log_input")
     _args.check_reduction(reduction)
-    p, axis = _row_inputs(y_pred, axis)
-    t = _args.as_array(y_true, "y_true")
-    _args.check_numeric(t, "y_true")
-    _args.check_same_shape(t, p, "y_true", "y_pred")
-    dtype = _args.compute_dtype(t, p)
-    rows = Rows(p, axis, dtype)
-    sw = _args.prepare_weight(sample_weight, rows.batch_shape, dtype)
-    result = _core.kl_divergence(rows.like(t, dtype), rows.matrix,
-                                 None if sw is None else sw.reshape(-1),
-                                 reduction == "none", bool(return_grad), reduction == "mean",
-                                 log_input)
+    rows, targets, sw, dtype = _dense_rows(y_true, y_pred, axis, sample_weight)
+    result = _core.kl_divergence(targets, rows.matrix, sw, reduction == "none",
+                                 bool(return_grad), reduction == "mean", log_input)
     return _args.row_result(result, rows, reduction, dtype, return_grad)
 
 

@@ -1,0 +1,55 @@
+#include "kernels/adversarial.hpp"
+
+#include "kernels/elementwise.hpp"
+
+FASTLOSS_BEGIN_ISA_NAMESPACE
+
+namespace {
+
+template <class T, ProbTarget kTarget>
+LossSums gan_probs(const ElementwiseArgs<T>& a, T y, T sign) {
+  GanProbsOp<T, kTarget> op;
+  op.y = y;
+  op.sign = sign;
+  return elementwise(a, op);
+}
+
+// sign * BCE(D, target): from logits, or from probabilities with the logs the target needs.
+template <class T>
+LossSums gan(const ElementwiseArgs<T>& a, const AdversarialParams& p) {
+  const T y = static_cast<T>(p.target);
+  const T sign = static_cast<T>(p.sign);
+  if (p.from_logits) {
+    GanLogitsOp<T> op;
+    op.y = y;
+    op.sign = sign;
+    return elementwise(a, op);
+  }
+  if (p.target == 1.0) return gan_probs<T, ProbTarget::one>(a, y, sign);
+  if (p.target == 0.0) return gan_probs<T, ProbTarget::zero>(a, y, sign);
+  return gan_probs<T, ProbTarget::soft>(a, y, sign);
+}
+
+template <class T>
+LossSums lsgan(const ElementwiseArgs<T>& a, const AdversarialParams& p) {
+  LeastSquaresOp<T> op;
+  op.target = static_cast<T>(p.target);
+  return elementwise(a, op);
+}
+
+template <class T>
+LossSums wasserstein(const ElementwiseArgs<T>& a, const AdversarialParams& p) {
+  LinearOp<T> op;
+  op.sign = static_cast<T>(p.sign);
+  return elementwise(a, op);
+}
+
+}  // namespace
+
+void register_adversarial(KernelTable& table) {
+  table.gan = {gan<float>, gan<double>};
+  table.lsgan = {lsgan<float>, lsgan<double>};
+  table.wasserstein = {wasserstein<float>, wasserstein<double>};
+}
+
+FASTLOSS_END_ISA_NAMESPACE

@@ -1,0 +1,30 @@
+#include "kernels/count.hpp"
+
+#include "kernels/elementwise.hpp"
+
+FASTLOSS_BEGIN_ISA_NAMESPACE
+
+namespace {
+
+template <class T, bool kLogInput, bool kFull>
+LossSums poisson_with(const ElementwiseArgs<T>& a, const PoissonParams& p) {
+  PoissonOp<T, kLogInput, kFull> op;
+  op.eps = static_cast<T>(p.eps);
+  return elementwise(a, op);
+}
+
+template <class T>
+LossSums poisson(const ElementwiseArgs<T>& a, const PoissonParams& p) {
+  if (p.log_input) {
+    return p.full ? poisson_with<T, true, true>(a, p) : poisson_with<T, true, false>(a, p);
+  }
+  return p.full ? poisson_with<T, false, true>(a, p) : poisson_with<T, false, false>(a, p);
+}
+
+}  // namespace
+
+void register_count(KernelTable& table) {
+  table.poisson = {poisson<float>, poisson<double>};
+}
+
+FASTLOSS_END_ISA_NAMESPACE

@@ -1,0 +1,58 @@
+// Count losses: the Poisson negative log-likelihood (PyTorch's poisson_nll_loss).
+#pragma once
+
+#include <cstdint>
+
+#include "kernels/elementwise.hpp"
+#include "kernels/isa.hpp"
+#include "kernels/math.hpp"
+#include "kernels/table.hpp"
+
+FASTLOSS_BEGIN_ISA_NAMESPACE
+
+// 0.5 log(2 pi)
+constexpr double kHalfLog2Pi = 0.91893853320467274178;
+
+// Rates (kLogInput = false): y_pred - y log(y_pred + eps), gradient 1 - y / (y_pred + eps).
+// Log-rates: exp(y_pred) - y y_pred, gradient exp(y_pred) - y.
+// kFull adds Stirling's approximation of log(y!), y log y - y + 0.5 log(2 pi y), where y > 1
+// (0 elsewhere, as PyTorch); it does not depend on y_pred.
+// Invalid: negative counts, and negative rates when they are not logs.
+template <class T, bool kLogInput, bool kFull>
+struct PoissonOp : PlainOp {
+  static constexpr bool kValidates = true;
+  T eps;
+
+  bool invalid(T t, T p) const {
+    if constexpr (kLogInput) {
+      return t < T(0);
+    } else {
+      return (t < T(0)) | (p < T(0));
+    }
+  }
+
+  T operator()(T t, T p, std::int64_t, T& g) const {
+    T l;
+    if constexpr (kLogInput) {
+      const T e = fl_exp(p);
+      g = e - t;
+      l = e - t * p;
+    } else {
+      const T rate = p + eps;
+      g = T(1) - t / rate;
+      l = p - t * fl_log(rate);
+    }
+    if constexpr (kFull) {
+      const bool counted = t > T(1);
+      const T ts = counted ? t : T(1);  // keeps the log finite where the term is selected away
+      const T log_t = fl_log(ts);
+      const T stirling = ts * log_t - ts + (T(0.5) * log_t + T(kHalfLog2Pi));
+      l += counted ? stirling : T(0);
+    }
+    return l;
+  }
+};
+
+void register_count(KernelTable& table);
+
+FASTLOSS_END_ISA_NAMESPACE

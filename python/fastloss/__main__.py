@@ -1,0 +1,8 @@
+"""``python -m fastloss``: the ``fastloss`` command (bench, eval, info)."""
+
+import sys
+
+from .cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())
