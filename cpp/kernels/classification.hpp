@@ -95,6 +95,7 @@ struct BinaryCrossEntropyOp : PlainOp {
 template <class T, bool kPosWeightArray>
 struct HardBinaryCrossEntropyOp : BinaryCrossEntropyOp<T, false, kPosWeightArray> {
   static constexpr bool kHasHardVariant = false;
+  bool invalid(T, T p) const { return (p < T(0)) | (p > T(1)); }  // targets checked hard
   T operator()(T t, T p, std::int64_t i, T& g) const {
     const T lo = this->clip_low, hi = this->clip_high;
     T pw = this->pos_weight;

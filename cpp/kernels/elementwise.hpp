@@ -31,9 +31,22 @@ struct PlainOp {
   static constexpr bool kPair = false;
 };
 
+// An Op that masks, for calls without a mask: no keep() selects, no weight total.
+template <class Op>
+struct Unmasked : Op {
+  static constexpr bool kMasks = false;
+};
+
 template <class T, class Op, bool kWeighted, bool kOut, bool kGrad>
 LossSums elementwise_block(const ElementwiseArgs<T>& a, const Op& op, T scale,
                            std::int64_t begin, std::int64_t end) {
+  if constexpr (Op::kMasks) {
+    if (!op.masking()) {
+      const Unmasked<Op> plain{op};
+      return elementwise_block<T, Unmasked<Op>, kWeighted, kOut, kGrad>(a, plain, scale, begin,
+                                                                        end);
+    }
+  }
   if constexpr (Op::kHasHardVariant) {
     if (op.block_is_hard(a.y_true + begin, end - begin)) {
       const typename Op::HardVariant hard{op};
