@@ -403,7 +403,9 @@ def _fmt_ratio(r: Optional[float]) -> str:
         return "—"
     if r >= 100:
         return f"{r:.0f}×"
-    return f"{r:.1f}×" if r >= 1 else f"{r:.2f}×"
+    if r >= 1:
+        return f"{r:.1f}×"
+    return f"{r:.2f}×" if r >= 0.01 else f"{r:.1g}×"
 
 
 def format_table(rows: Sequence[Measurement], peers: Sequence[str] = ()) -> str:
@@ -451,6 +453,14 @@ def legend(report: Report) -> str:
     lines.append(f"n: elements per input (row losses: n/{_bench_cases.CLASSES} rows × "
                  f"{_bench_cases.CLASSES}). Medians of {report.config['min_samples']}–"
                  f"{report.config['samples']} samples after a warm-up.")
+    one_thread = {(m.loss, m.dtype, m.n): m.fastloss_s for m in report.measurements
+                  if m.threads == 1}
+    slower = [m for m in report.measurements if m.threads > 1
+              and m.fastloss_s > 1.5 * one_thread.get((m.loss, m.dtype, m.n), math.inf)]
+    if slower:
+        lines.append(f"note: {len(slower)} measurement(s) on more threads were over 1.5× slower "
+                     "than on 1 thread: other processes were probably using the CPUs (see the "
+                     "load average); rerun on an idle machine for threaded numbers.")
     if any(m.mismatches for m in report.measurements):
         lines.append("!: that implementation's value differs from fastloss's by more than 1e-3 "
                      "(float32) or 1e-5 (float64) relative: numexpr's float32 sum() adds in "
@@ -505,6 +515,7 @@ def machine_info() -> Dict[str, Any]:
         "openmp": bool(info["openmp"]),
         "num_threads": int(info["num_threads"]),
         "compiler": info.get("compiler"),
+        "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
         "versions": {
             "fastloss": info["version"],
             "numpy": np.__version__,
@@ -522,7 +533,8 @@ def machine_summary() -> str:
     return (f"fastloss {m['versions']['fastloss']} | {m['cpu_model']} ({m['logical_cpus']} "
             f"CPUs, {m['machine']}) | ISA {m['active_isa']} (compiled: "
             f"{', '.join(m['compiled_isas'])}) | OpenMP {'on' if m['openmp'] else 'off'}, "
-            f"{m['num_threads']} threads | numpy {m['versions']['numpy']} | {m['compiler']}")
+            f"{m['num_threads']} threads | numpy {m['versions']['numpy']} | {m['compiler']}"
+            + (f" | load {m['load_average'][0]:.1f}" if m["load_average"] else ""))
 
 
 def to_json(report: Report) -> Dict[str, Any]:
