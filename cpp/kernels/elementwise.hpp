@@ -65,7 +65,9 @@ LossSums elementwise_block(const ElementwiseArgs<T>& a, const Op& op, T scale,
   const T* __restrict yp2 = a.y_pred2;
   T* __restrict grad2 = a.grad2;
   auto target = [&](std::int64_t i) { return Op::kReadsTarget ? yt[i] : T(0); };
-  auto body = [&](std::int64_t i, int lane) {
+  // One element: writes its outputs, returns its (weighted, masked) loss, sets its weight
+  // and whether its data is invalid.
+  auto element = [&](std::int64_t i, T& wt, bool& invalid) -> T {
     const T t = target(i);
     T g = T(0), g2 = T(0);
     T l;
@@ -74,7 +76,7 @@ LossSums elementwise_block(const ElementwiseArgs<T>& a, const Op& op, T scale,
     } else {
       l = op(t, yp[i], i, g);
     }
-    T wt = T(1);
+    wt = T(1);
     if constexpr (kWeighted) {
       wt = w[i];
       l *= wt;
@@ -90,14 +92,36 @@ LossSums elementwise_block(const ElementwiseArgs<T>& a, const Op& op, T scale,
       g2 = keep ? g2 : T(0);
       wt = keep ? wt : T(0);
     }
-    if constexpr (Op::kValidates) bad[lane] = op.invalid(t, yp[i]) ? T(1) : bad[lane];
-    if constexpr (kTrackWeight) acc.weight[lane] += static_cast<double>(wt);
+    invalid = false;
+    if constexpr (Op::kValidates) invalid = op.invalid(t, yp[i]);
     if constexpr (kOut) out[i] = l;
     if constexpr (kGrad) grad[i] = g;
     if constexpr (kGrad && Op::kPair) grad2[i] = g2;
-    acc.loss[lane] += static_cast<double>(l);
+    return l;
   };
-  lane_loop(begin, end, body);
+  // The float64 lane sums live in local arrays updated in a spelled-out lane loop: GCC 12
+  // keeps accumulators that a closure captures in memory, and the loop then runs at the
+  // speed of those store-to-load chains rather than of memory (+25% read rate).
+  double loss_lanes[kLanes] = {};
+  double weight_lanes[kLanes] = {};
+  auto accumulate = [&](std::int64_t i, int lane) {
+    T wt;
+    bool invalid;
+    const T l = element(i, wt, invalid);
+    if constexpr (Op::kValidates) bad[lane] = invalid ? T(1) : bad[lane];
+    if constexpr (kTrackWeight) weight_lanes[lane] += static_cast<double>(wt);
+    loss_lanes[lane] += static_cast<double>(l);
+  };
+  std::int64_t i = begin;
+  for (; i + kLanes <= end; i += kLanes) {
+    FASTLOSS_SIMD
+    for (int lane = 0; lane < kLanes; ++lane) accumulate(i + lane, lane);
+  }
+  for (int lane = 0; i + lane < end; ++lane) accumulate(i + lane, lane);
+  for (int lane = 0; lane < kLanes; ++lane) {
+    acc.loss[lane] = loss_lanes[lane];
+    acc.weight[lane] = weight_lanes[lane];
+  }
   LossSums sums = acc.total();
   if constexpr (Op::kValidates) {
     bool any_bad = false;

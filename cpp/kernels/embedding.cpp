@@ -34,16 +34,18 @@ RowArgs<T> row_view(const EmbeddingArgs<T>& a) {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// The kLanes lanes of one accumulator folded into float64 in a fixed tree (inlined, so the
-// accumulators of the hot loop stay in registers).
+// The kLanes lanes of one accumulator folded into float64 in a fixed tree, spelled out so
+// that it compiles to a few vector adds (and the accumulators stay in registers).
+static_assert(kLanes == 16, "fold_lanes is written for 16 lanes");
 template <class T>
 inline double fold_lanes(const T (&lane)[kLanes]) {
-  double v[kLanes];
-  for (int j = 0; j < kLanes; ++j) v[j] = static_cast<double>(lane[j]);
-  for (int half = kLanes / 2; half > 0; half /= 2) {
-    for (int j = 0; j < half; ++j) v[j] += v[j + half];
+  double v[8];
+  for (int j = 0; j < 8; ++j) {
+    v[j] = static_cast<double>(lane[j]) + static_cast<double>(lane[j + 8]);
   }
-  return v[0];
+  for (int j = 0; j < 4; ++j) v[j] += v[j + 4];
+  for (int j = 0; j < 2; ++j) v[j] += v[j + 2];
+  return v[0] + v[1];
 }
 
 // Up to three sums over the D elements of a row: terms(c, lane, a0, a1, a2) adds element c's
@@ -225,12 +227,15 @@ RowLoss cosine_row(const T* x, const T* y, std::int64_t D, double eps, T* g, T g
         a2[lane] += y[c] * y[c];
       },
       sums);
-  const double nx_raw = std::sqrt(sums[1]);
-  const double ny_raw = std::sqrt(sums[2]);
-  const double nx = nx_raw < eps ? eps : nx_raw;  // NaN stays NaN
-  const double ny = ny_raw < eps ? eps : ny_raw;
-  const double cos = sums[0] / nx / ny;
+  // max(||x||, eps) max(||y||, eps) = sqrt(max(xx, eps^2) max(yy, eps^2)): one square root
+  // and one division per row (NaN stays NaN through the selects).
+  const double eps2 = eps * eps;
+  const double xx = sums[1] < eps2 ? eps2 : sums[1];
+  const double yy = sums[2] < eps2 ? eps2 : sums[2];
+  const double cos = sums[0] / std::sqrt(xx * yy);
   if constexpr (kGrad) {
+    const double ny_raw = std::sqrt(sums[2]);
+    const double nx = std::sqrt(xx), ny = std::sqrt(yy);
     const double k = ny_raw >= eps ? cos / (ny * ny) : 0.0;
     const double w = static_cast<double>(gs);
     const T cx = static_cast<T>(-w / nx / ny);
