@@ -12,6 +12,10 @@ FASTLOSS_BEGIN_ISA_NAMESPACE
 
 namespace {
 
+// KL's short-row groups gather two matrices and take two logs per element; beyond this many
+// classes its per-row path is faster (measured at C = 10...200, AVX-512).
+constexpr std::int64_t kKlGroupClasses = 64;
+
 // ---- elementwise ----------------------------------------------------------------------
 
 template <class T, bool kLogits, bool kPosWeightArray>
@@ -368,6 +372,34 @@ RowLoss kl_row(const T* x, const T* y, std::int64_t C, T* g, T gs) {
   return {acc.sum(), 1.0, false};
 }
 
+// kLanes short rows at once, one row per lane (x, y, g point at the first row).
+template <class T, bool kGrad, bool kLogInput>
+void kl_group(const T* x, const T* y, std::int64_t C, T* g, const T* gs, GroupLoss<T>& out) {
+  T sum[kLanes] = {};
+  for (std::int64_t c = 0; c < C; ++c) {
+    FASTLOSS_SIMD
+    for (int lane = 0; lane < kLanes; ++lane) {
+      const std::int64_t i = lane * C + c;
+      const T yc = y[i];
+      const T xc = x[i];
+      const bool zero = yc == T(0);
+      const T y_safe = zero ? T(1) : yc;
+      const T log_q = kLogInput ? xc : fl_log(xc);
+      const T term = yc * (fl_log(y_safe) - log_q);
+      sum[lane] += zero ? T(0) : term;
+      if constexpr (kGrad) {
+        const T slope = kLogInput ? -yc : -yc / xc;
+        g[i] = zero ? T(0) : slope * gs[lane];
+      }
+    }
+  }
+  for (int lane = 0; lane < kLanes; ++lane) {
+    out.loss[lane] = sum[lane];
+    out.weight[lane] = T(1);
+    out.invalid[lane] = T(0);
+  }
+}
+
 template <class T>
 LossSums kl_divergence(const RowArgs<T>& a, const KlDivergenceParams& p) {
   const std::int64_t C = a.classes;
@@ -380,7 +412,19 @@ LossSums kl_divergence(const RowArgs<T>& a, const KlDivergenceParams& p) {
     }
     return g ? kl_row<T, true, false>(x, y, C, g, gs) : kl_row<T, false, false>(x, y, C, g, gs);
   };
-  return rowwise(a, row, [](std::int64_t) { return 1.0; });
+  auto group = [&](std::int64_t r, const T* gs, GroupLoss<T>& out) {
+    const T* x = a.y_pred + r * C;
+    const T* y = a.y_true + r * C;
+    T* g = a.grad != nullptr ? a.grad + r * C : nullptr;
+    if (p.log_input) {
+      if (g) kl_group<T, true, true>(x, y, C, g, gs, out);
+      else kl_group<T, false, true>(x, y, C, g, gs, out);
+    } else {
+      if (g) kl_group<T, true, false>(x, y, C, g, gs, out);
+      else kl_group<T, false, false>(x, y, C, g, gs, out);
+    }
+  };
+  return rowwise(a, row, group, [](std::int64_t) { return 1.0; }, kKlGroupClasses);
 }
 
 }  // namespace

@@ -35,7 +35,8 @@ T row_max(const T* x, std::int64_t n) {
 }
 
 // Rows of at most this many classes are processed kLanes rows at a time, one row per SIMD
-// lane (a row of a few classes is too short to vectorize along).
+// lane (a row of a few classes is too short to vectorize along). A loss may pass its own
+// limit, measured for it.
 constexpr std::int64_t kShortRowClasses = 128;
 
 // Results of a group of kLanes rows, one per lane, in T lanes so the group loops vectorize.
@@ -80,10 +81,10 @@ double gradient_scale(const RowArgs<T>& a, RowWeightFn&& row_weight) {
 // of the mean's denominator, needed before the pass when the mean's gradient is requested.
 template <class T, class RowFn, class GroupFn, class RowWeightFn>
 LossSums rowwise(const RowArgs<T>& a, RowFn&& row_fn, GroupFn&& group_fn,
-                 RowWeightFn&& row_weight, bool has_groups = true) {
+                 RowWeightFn&& row_weight, std::int64_t group_max_classes = kShortRowClasses) {
   const T* sw = a.sample_weight;
   const double scale = gradient_scale(a, row_weight);
-  const bool grouped = has_groups && a.classes <= kShortRowClasses;
+  const bool grouped = a.classes <= group_max_classes;
   return blocked_reduce<LossSums>(
       a.rows, a.num_threads,
       [&](std::int64_t begin, std::int64_t end) {
@@ -126,7 +127,7 @@ LossSums rowwise(const RowArgs<T>& a, RowFn&& row_fn, GroupFn&& group_fn,
 template <class T, class RowFn, class RowWeightFn>
 LossSums rowwise(const RowArgs<T>& a, RowFn&& row_fn, RowWeightFn&& row_weight) {
   const auto no_groups = [](std::int64_t, const T*, GroupLoss<T>&) {};
-  return rowwise(a, row_fn, no_groups, row_weight, false);
+  return rowwise(a, row_fn, no_groups, row_weight, 0);
 }
 
 FASTLOSS_END_ISA_NAMESPACE
