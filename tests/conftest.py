@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+import warnings
+from typing import Any, Callable, Iterator
 
 import numpy as np
 import pytest
 
 import fastloss
-from fastloss import _core
+from fastloss import _core, baselines
 
 SUPPORTED_ISAS = fastloss.build_info()["supported_isas"]
 
@@ -44,3 +45,27 @@ def rng() -> np.random.Generator:
 def rtol_for(dtype: type) -> float:
     """Tolerance against the float64 oracle: float32 inputs are computed in float32 lanes."""
     return 2e-6 if dtype == np.float32 else 1e-12
+
+
+def call(name: str, *args: Any, **kwargs: Any) -> Any:
+    """fastloss.<name>(*args, **kwargs)."""
+    fn: Callable[..., Any] = getattr(fastloss, name)
+    return fn(*args, **kwargs)
+
+
+def oracle(name: str, *args: Any, **kwargs: Any) -> Any:
+    """The float64 NumPy baseline; 0/0 means and log(0) are expected there, not failures."""
+    fn: Callable[..., Any] = getattr(baselines, name)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return fn(*args, **kwargs)
+
+
+def f32(a: Any) -> np.ndarray:
+    """Rounds to float32 and back: data both dtypes represent exactly."""
+    return np.asarray(a, dtype=np.float32).astype(np.float64)
+
+
+def all_of(*parts: str) -> str:
+    """A regex matching messages that contain every part, in any order."""
+    return "(?s)" + "".join(f"(?=.*{part})" for part in parts)

@@ -8,41 +8,18 @@ dtypes; it is computed once per module.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Tuple
+from typing import Any, Dict, List, Tuple
 
 import numpy as np
 import pytest
 
 import fastloss
-from fastloss import baselines
-from conftest import DTYPES, rtol_for
+from conftest import DTYPES, rtol_for, all_of, call, f32, oracle
 
 REDUCTIONS = ["mean", "sum", "none"]
 TWO_INPUTS = ["gan_discriminator", "lsgan_discriminator", "wasserstein_critic"]
 ONE_INPUT = ["gan_generator", "lsgan_generator", "wasserstein_generator"]
-
-
-def call(name: str, *args: Any, **kwargs: Any) -> Any:
-    fn: Callable[..., Any] = getattr(fastloss, name)
-    return fn(*args, **kwargs)
-
-
-def oracle(name: str, *args: Any, **kwargs: Any) -> Any:
-    """The float64 baseline; empty means (0/0) are expected there, not test failures."""
-    fn: Callable[..., Any] = getattr(baselines, name)
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return fn(*args, **kwargs)
-
-
-def f32(a: Any) -> np.ndarray:
-    return np.asarray(a, dtype=np.float32).astype(np.float64)
-
-
-def all_of(*parts: str) -> str:
-    return "(?s)" + "".join(f"(?=.*{part})" for part in parts)
 
 
 def assert_close(got: Any, want: Any, rtol: float, what: str, magnitude: Any = 0.0,

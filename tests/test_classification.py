@@ -9,16 +9,14 @@ before every ISA/thread combination of that family.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Iterator, List, Tuple
+from typing import Any, Dict, Iterator, List, Tuple
 
 import numpy as np
 import pytest
 
 import fastloss
-from fastloss import baselines
-from conftest import DTYPES, SIZES, rtol_for
+from conftest import DTYPES, SIZES, rtol_for, all_of, call, f32, oracle
 
 REDUCTIONS = ["mean", "sum", "none"]
 LOSSES = ["binary_cross_entropy", "categorical_cross_entropy",
@@ -27,19 +25,6 @@ ROW_LOSSES = ["categorical_cross_entropy", "sparse_categorical_cross_entropy", "
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-def call(name: str, *args: Any, **kwargs: Any) -> Any:
-    fn: Callable[..., Any] = getattr(fastloss, name)
-    return fn(*args, **kwargs)
-
-
-def oracle(name: str, *args: Any, **kwargs: Any) -> Any:
-    """The float64 baseline; 0/0 means and log(0) are expected there, not test failures."""
-    fn: Callable[..., Any] = getattr(baselines, name)
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return fn(*args, **kwargs)
 
 
 def value_rtol(dtype: Any) -> float:
@@ -71,16 +56,6 @@ def assert_close(got: Any, want: Any, rtol: float, what: str, atol_fraction: flo
         np.testing.assert_allclose(got, want, rtol=rtol, atol=atol, err_msg=what)
         raise AssertionError(f"{what}: mismatch at flat indices {bad}: "
                              f"{got.reshape(-1)[bad]} vs {want.reshape(-1)[bad]}")
-
-
-def all_of(*parts: str) -> str:
-    """A regex matching messages that contain every part, in any order."""
-    return "(?s)" + "".join(f"(?=.*{part})" for part in parts)
-
-
-def f32(a: Any) -> np.ndarray:
-    """Rounds to float32 and back: data both dtypes represent exactly."""
-    return np.asarray(a, dtype=np.float32).astype(np.float64)
 
 
 def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:

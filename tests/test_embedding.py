@@ -7,7 +7,6 @@ so one float64 oracle serves both dtypes; it is computed once per module.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Tuple
 
@@ -15,37 +14,13 @@ import numpy as np
 import pytest
 
 import fastloss
-from fastloss import baselines
-from conftest import DTYPES, rtol_for
+from conftest import DTYPES, rtol_for, all_of, call, f32, oracle
 
 REDUCTIONS = ["mean", "sum", "none"]
 EMBEDDING_DIMS = [1, 3, 17, 128, 1000]
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-def call(name: str, *args: Any, **kwargs: Any) -> Any:
-    fn: Callable[..., Any] = getattr(fastloss, name)
-    return fn(*args, **kwargs)
-
-
-def oracle(name: str, *args: Any, **kwargs: Any) -> Any:
-    """The float64 baseline; the empty mean (0/0) is expected there, not a test failure."""
-    fn: Callable[..., Any] = getattr(baselines, name)
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return fn(*args, **kwargs)
-
-
-def f32(a: Any) -> np.ndarray:
-    """Rounds to float32 and back: data both dtypes represent exactly."""
-    return np.asarray(a, dtype=np.float32).astype(np.float64)
-
-
-def all_of(*parts: str) -> str:
-    """A regex matching messages that contain every part, in any order."""
-    return "(?s)" + "".join(f"(?=.*{part})" for part in parts)
 
 
 def assert_close(got: Any, want: Any, rtol: float, what: str, magnitude: Any = None,

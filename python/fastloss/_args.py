@@ -14,7 +14,6 @@ from typing import Any, Callable, Optional, Tuple, Union
 
 import numpy as np
 
-from . import _core
 
 REDUCTIONS = ("mean", "sum", "none")
 

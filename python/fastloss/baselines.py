@@ -43,21 +43,11 @@ def _finish(
     reduction: str,
 ) -> Result:
     """Applies weights and the reduction to per-element losses (and gradients, if asked)."""
-    w = None
-    if sample_weight is not None:
-        w = np.broadcast_to(np.asarray(sample_weight, dtype=loss.dtype), loss.shape)
-        loss = w * loss
-    if reduction == "none":
-        value = loss
-    elif reduction == "sum":
-        value = loss.sum()
-    else:
-        value = loss.mean() if w is None else loss.sum() / w.sum()
+    result = _finish_many(loss, (lambda: (grad(),)) if grad is not None else None,
+                          sample_weight, reduction, per_row=False)
     if grad is None:
-        return value
-    g = grad() if w is None else w * grad()
-    if reduction == "mean":
-        g = g / (loss.size if w is None else w.sum())
+        return result
+    value, (g,) = result
     return value, g
 
 
