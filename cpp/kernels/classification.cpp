@@ -59,25 +59,26 @@ template <class T, bool kGrad>
 RowLoss soft_logits_row(const T* x, const T* y, const T* cw, std::int64_t C, T keep, T add,
                         T* g, T gs) {
   const T m = row_max(x, C);
-  ChunkedLanes<T> s_acc, a_acc, b_acc;
-  chunked_lane_loop(
-      0, C,
-      [&](std::int64_t c, int lane) {
-        const T e = fl_exp(x[c] - m);
-        const T coef = cw[c] * (y[c] * keep + add);
-        s_acc.lane[lane] += e;
-        a_acc.lane[lane] += coef;
-        b_acc.lane[lane] += coef * (m - x[c]);
-        if constexpr (kGrad) g[c] = e;
-      },
-      [&] {
-        s_acc.flush();
-        a_acc.flush();
-        b_acc.flush();
-      });
-  const double s = s_acc.sum();
-  const double total = a_acc.sum();
-  const double loss = b_acc.sum() + total * fl_log(s);
+  double sums[3] = {};  // sum of exp(x - m), of the coefficients, of coef * (m - x)
+  chunked_sums<T>(C, sums, [&](std::int64_t begin, std::int64_t end, T (&lanes)[3][kLanes]) {
+    T s[kLanes] = {}, a[kLanes] = {}, b[kLanes] = {};  // locals stay in registers
+    lane_loop(begin, end, [&](std::int64_t c, int lane) {
+      const T e = fl_exp(x[c] - m);
+      const T coef = cw[c] * (y[c] * keep + add);
+      s[lane] += e;
+      a[lane] += coef;
+      b[lane] += coef * (m - x[c]);
+      if constexpr (kGrad) g[c] = e;
+    });
+    for (int lane = 0; lane < kLanes; ++lane) {
+      lanes[0][lane] = s[lane];
+      lanes[1][lane] = a[lane];
+      lanes[2][lane] = b[lane];
+    }
+  });
+  const double s = sums[0];
+  const double total = sums[1];
+  const double loss = sums[2] + total * fl_log(s);
   if constexpr (kGrad) {
     const T softmax_scale = static_cast<T>(total / s) * gs;
     for (std::int64_t c = 0; c < C; ++c) {
@@ -175,26 +176,27 @@ template <class T, bool kGrad, bool kSmooth>
 RowLoss label_logits_row(const T* x, std::int64_t k, const T* cw, double cw_total,
                          std::int64_t C, T keep, T add, T* g, T gs) {
   const T m = row_max(x, C);
-  ChunkedLanes<T> s_acc, b_acc;
-  chunked_lane_loop(
-      0, C,
-      [&](std::int64_t c, int lane) {
-        const T e = fl_exp(x[c] - m);
-        s_acc.lane[lane] += e;
-        if constexpr (kSmooth) b_acc.lane[lane] += cw[c] * (m - x[c]);
-        if constexpr (kGrad) g[c] = e;
-      },
-      [&] {
-        s_acc.flush();
-        b_acc.flush();
-      });
-  const double s = s_acc.sum();
+  double sums[2] = {};  // sum of exp(x - m); of w_c (m - x_c) when smoothing
+  chunked_sums<T>(C, sums, [&](std::int64_t begin, std::int64_t end, T (&lanes)[2][kLanes]) {
+    T s[kLanes] = {}, b[kLanes] = {};  // locals stay in registers
+    lane_loop(begin, end, [&](std::int64_t c, int lane) {
+      const T e = fl_exp(x[c] - m);
+      s[lane] += e;
+      if constexpr (kSmooth) b[lane] += cw[c] * (m - x[c]);
+      if constexpr (kGrad) g[c] = e;
+    });
+    for (int lane = 0; lane < kLanes; ++lane) {
+      lanes[0][lane] = s[lane];
+      lanes[1][lane] = b[lane];
+    }
+  });
+  const double s = sums[0];
   const double wk = static_cast<double>(cw[k]);
   double total = static_cast<double>(keep) * wk;
   double b = total * static_cast<double>(m - x[k]);
   if constexpr (kSmooth) {
     total += static_cast<double>(add) * cw_total;
-    b += static_cast<double>(add) * b_acc.sum();
+    b += static_cast<double>(add) * sums[1];
   }
   const double loss = b + total * fl_log(s);
   if constexpr (kGrad) {
@@ -352,24 +354,25 @@ LossSums sparse_categorical_cross_entropy(const RowArgs<T>& a, const CrossEntrop
 // sum_c y_c (log y_c - log q_c), terms with y_c == 0 are 0; log q_c = x_c with log_input.
 template <class T, bool kGrad, bool kLogInput>
 RowLoss kl_row(const T* x, const T* y, std::int64_t C, T* g, T gs) {
-  ChunkedLanes<T> acc;
-  chunked_lane_loop(
-      0, C,
-      [&](std::int64_t c, int lane) {
-        const T yc = y[c];
-        const T xc = x[c];
-        const bool zero = yc == T(0);
-        const T y_safe = zero ? T(1) : yc;  // keeps log finite; the term is selected away
-        const T log_q = kLogInput ? xc : fl_log(xc);
-        const T term = yc * (fl_log(y_safe) - log_q);
-        acc.lane[lane] += zero ? T(0) : term;
-        if constexpr (kGrad) {
-          const T slope = kLogInput ? -yc : -yc / xc;
-          g[c] = zero ? T(0) : slope * gs;
-        }
-      },
-      [&] { acc.flush(); });
-  return {acc.sum(), 1.0, false};
+  double sums[1] = {};
+  chunked_sums<T>(C, sums, [&](std::int64_t begin, std::int64_t end, T (&lanes)[1][kLanes]) {
+    T sum[kLanes] = {};  // a local stays in registers
+    lane_loop(begin, end, [&](std::int64_t c, int lane) {
+      const T yc = y[c];
+      const T xc = x[c];
+      const bool zero = yc == T(0);
+      const T y_safe = zero ? T(1) : yc;  // keeps log finite; the term is selected away
+      const T log_q = kLogInput ? xc : fl_log(xc);
+      const T term = yc * (fl_log(y_safe) - log_q);
+      sum[lane] += zero ? T(0) : term;
+      if constexpr (kGrad) {
+        const T slope = kLogInput ? -yc : -yc / xc;
+        g[c] = zero ? T(0) : slope * gs;
+      }
+    });
+    for (int lane = 0; lane < kLanes; ++lane) lanes[0][lane] = sum[lane];
+  });
+  return {sums[0], 1.0, false};
 }
 
 // kLanes short rows at once, one row per lane (x, y, g point at the first row).

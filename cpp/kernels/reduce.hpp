@@ -64,32 +64,29 @@ inline void lane_loop(std::int64_t begin, std::int64_t end, Body&& body) {
   for (int lane = 0; i + lane < end; ++lane) body(i + lane, lane);
 }
 
-// Lane sums kept in T (cheap in the hot loop) and moved into float64 totals every
-// kFlushEvery elements, so long float32 sums keep float64 accuracy.
+// Every kFlushEvery elements, long sums kept in T lanes move into float64 totals, so long
+// float32 sums keep float64 accuracy while the hot loop adds in T.
 constexpr std::int64_t kFlushEvery = 64 * kLanes;
 
+// The float64 sum of kLanes lane values, in a fixed pairwise tree.
 template <class T>
-struct ChunkedLanes {
-  T lane[kLanes] = {};
-  double total[kLanes] = {};
-  void flush() {
-    for (int j = 0; j < kLanes; ++j) {
-      total[j] += static_cast<double>(lane[j]);
-      lane[j] = T(0);
-    }
+inline double lane_total(const T (&lanes)[kLanes]) {
+  double t[kLanes];
+  for (int j = 0; j < kLanes; ++j) t[j] = static_cast<double>(lanes[j]);
+  for (int width = kLanes / 2; width >= 1; width /= 2) {
+    for (int j = 0; j < width; ++j) t[j] = t[2 * j] + t[2 * j + 1];
   }
-  double sum() {
-    flush();
-    return pairwise_sum(total, kLanes);
-  }
-};
+  return t[0];
+}
 
-// lane_loop over [begin, end) in chunks of kFlushEvery, calling flush() after each chunk.
-template <class Body, class Flush>
-inline void chunked_lane_loop(std::int64_t begin, std::int64_t end, Body&& body, Flush&& flush) {
-  for (std::int64_t c0 = begin; c0 < end; c0 += kFlushEvery) {
-    lane_loop(c0, std::min(end, c0 + kFlushEvery), body);
-    flush();
+// For chunks of at most kFlushEvery elements of [0, n): chunk(begin, end, lanes) adds into
+// kSums fresh T lane arrays, which are then added to `totals` in float64.
+template <class T, int kSums, class Chunk>
+inline void chunked_sums(std::int64_t n, double (&totals)[kSums], Chunk&& chunk) {
+  for (std::int64_t c0 = 0; c0 < n; c0 += kFlushEvery) {
+    T lanes[kSums][kLanes] = {};
+    chunk(c0, std::min(n, c0 + kFlushEvery), lanes);
+    for (int k = 0; k < kSums; ++k) totals[k] += lane_total(lanes[k]);
   }
 }
 
