@@ -12,12 +12,12 @@
 namespace fastloss::bindings {
 
 template <class T, class Kernel>
-py::tuple run_elementwise_typed(const py::array& y_true, const py::array& y_pred,
+py::tuple run_elementwise_typed(const py::object& y_true, const py::array& y_pred,
                                 const py::object& weight, bool want_out, bool want_grad,
                                 bool grad_mean, const Kernel& kernel) {
   ElementwiseArgs<T> args;
   args.n = static_cast<std::int64_t>(y_pred.size());
-  args.y_true = input_data<T>(y_true, "y_true");
+  args.y_true = optional_input<T>(y_true, "y_true", args.n);
   args.y_pred = input_data<T>(y_pred, "y_pred");
   args.weight = optional_input<T>(weight, "weight", args.n);
   args.grad_mean = grad_mean;
@@ -33,12 +33,9 @@ py::tuple run_elementwise_typed(const py::array& y_true, const py::array& y_pred
 }
 
 template <class Kernel>
-py::tuple run_elementwise(const py::array& y_true, const py::array& y_pred,
+py::tuple run_elementwise(const py::object& y_true, const py::array& y_pred,
                           const py::object& weight, bool want_out, bool want_grad,
                           bool grad_mean, const Kernel& kernel) {
-  if (y_true.size() != y_pred.size()) {
-    throw py::value_error("internal: y_true and y_pred sizes differ");
-  }
   if (is_float32(y_pred)) {
     return run_elementwise_typed<float>(y_true, y_pred, weight, want_out, want_grad, grad_mean,
                                         kernel);
