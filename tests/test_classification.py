@@ -638,6 +638,56 @@ def test_sample_weight_broadcasts_over_rows(rng: np.random.Generator) -> None:
         np.testing.assert_allclose(got, want, rtol=1e-14)
 
 
+# --- short-row groups --------------------------------------------------------------------------
+
+# Rows of up to 128 classes go through kernels that transpose 16 rows at a time into tiles
+# (16x16 float / 8x8 double register blocks with masked edges): every class count around the
+# block widths, with full groups, a partial last group and a non-contiguous class axis.
+TILE_CLASSES = [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 127, 128, 129]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("classes", TILE_CLASSES)
+def test_short_row_groups(isa: str, dtype: Any, classes: int) -> None:
+    rng = np.random.default_rng(classes)
+    rows = 16 * 3 + 5
+    x = f32(rng.normal(scale=3.0, size=(rows, classes)))
+    labels = rng.integers(0, classes, size=rows)
+    soft = f32(softmax(rng.normal(size=(rows, classes))))
+    probs = f32(softmax(rng.normal(size=(rows, classes))))
+    cw = f32(rng.uniform(0.5, 2.0, size=classes))
+    problems = [
+        ("categorical_cross_entropy", soft, x, dict(from_logits=True)),
+        ("categorical_cross_entropy", soft, x, dict(from_logits=True, class_weight=cw,
+                                                    label_smoothing=0.1)),
+        ("sparse_categorical_cross_entropy", labels, x, dict(from_logits=True)),
+        ("sparse_categorical_cross_entropy", labels, x, dict(from_logits=True, class_weight=cw,
+                                                             label_smoothing=0.2)),
+        ("kl_divergence", soft, probs, {}),
+        ("kl_divergence", soft, np.log(probs), dict(log_input=True)),
+    ]
+    for name, y_true, y_pred, options in problems:
+        what = f"{name} {options} C={classes}"
+        y_t = y_true.astype(dtype) if y_true.dtype.kind == "f" else y_true
+        for layout in ("rows", "columns"):  # the class axis last, then first (copied)
+            axis = -1 if layout == "rows" else 0
+            yt = y_t if layout == "rows" or y_t.ndim == 1 else np.ascontiguousarray(y_t.T)
+            yp = y_pred.astype(dtype) if layout == "rows" else np.ascontiguousarray(
+                y_pred.T.astype(dtype))
+            kw = dict(options, axis=axis)
+            loss, grad = call(name, yt, yp, return_grad=True, **kw)
+            none = call(name, yt, yp, reduction="none", **kw)
+            want_loss, want_grad = oracle(name, yt.astype(np.float64) if yt.dtype.kind == "f"
+                                          else yt, yp.astype(np.float64), return_grad=True, **kw)
+            want_none = oracle(name, yt.astype(np.float64) if yt.dtype.kind == "f" else yt,
+                               yp.astype(np.float64), reduction="none", **kw)
+            assert_close(loss, want_loss, value_rtol(dtype), what)
+            assert_close(none, want_none, value_rtol(dtype), what + " none")
+            # gradients are O(1/rows); with one class they cancel to 0 up to rounding
+            np.testing.assert_allclose(grad, want_grad, rtol=grad_rtol(dtype),
+                                       atol=grad_rtol(dtype) / rows, err_msg=what + " grad")
+
+
 # --- determinism -------------------------------------------------------------------------------
 
 

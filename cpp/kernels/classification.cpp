@@ -89,23 +89,32 @@ RowLoss soft_logits_row(const T* x, const T* y, const T* cw, std::int64_t C, T k
 }
 
 // kLanes short rows from logits at once, one row per lane (x, y, g point at the first row).
+// The exponentials run on a tile of x; the target terms need no exponentials and are summed
+// along the rows as they lie in memory (transposing y would cost more than the sums).
 template <class T, bool kGrad>
 void soft_logits_group(const T* x, const T* y, const T* cw, std::int64_t C, T keep, T add,
                        T* g, const T* gs, GroupLoss<T>& out) {
-  T m[kLanes], s[kLanes] = {}, total[kLanes] = {}, b[kLanes] = {};
-  group_max(x, C, m);
+  GroupTile<T> xt, gt;
+  rows_to_tile(x, C, C, xt.v);
+  T m[kLanes], s[kLanes] = {};
+  group_max(xt, C, m);
   for (std::int64_t c = 0; c < C; ++c) {
     FASTLOSS_SIMD
     for (int lane = 0; lane < kLanes; ++lane) {
-      const T v = x[lane * C + c];
-      const T e = fl_exp(v - m[lane]);
-      const T coef = cw[c] * (y[lane * C + c] * keep + add);
+      const T e = fl_exp(xt(c, lane) - m[lane]);
       s[lane] += e;
-      total[lane] += coef;
-      b[lane] += coef * (m[lane] - v);
-      if constexpr (kGrad) g[lane * C + c] = e;
+      if constexpr (kGrad) gt(c, lane) = e;
     }
   }
+  T sums[2][kLanes];  // per row: sum of the coefficients, of coef * (m - x)
+  group_row_sums<T, 2>(C, sums, [&](int row, std::int64_t c, T (&v)[2]) {
+    const std::int64_t i = row * C + c;
+    const T coef = cw[c] * (y[i] * keep + add);
+    v[0] = coef;
+    v[1] = coef * (m[row] - x[i]);
+  });
+  const T(&total)[kLanes] = sums[0];
+  const T(&b)[kLanes] = sums[1];
   T ratio[kLanes];
   FASTLOSS_SIMD
   for (int lane = 0; lane < kLanes; ++lane) {
@@ -117,10 +126,15 @@ void soft_logits_group(const T* x, const T* y, const T* cw, std::int64_t C, T ke
   if constexpr (kGrad) {
     for (std::int64_t c = 0; c < C; ++c) {
       FASTLOSS_SIMD
-      for (int lane = 0; lane < kLanes; ++lane) {
-        const std::int64_t i = lane * C + c;
-        g[i] = g[i] * ratio[lane] - cw[c] * (y[i] * keep + add) * gs[lane];
-      }
+      for (int lane = 0; lane < kLanes; ++lane) gt(c, lane) *= ratio[lane];
+    }
+    tile_to_rows(gt.v, C, g, C);
+    for (int lane = 0; lane < kLanes; ++lane) {
+      T* gr = g + lane * C;
+      const T* yr = y + lane * C;
+      const T scale = gs[lane];
+      FASTLOSS_SIMD
+      for (std::int64_t c = 0; c < C; ++c) gr[c] -= cw[c] * (yr[c] * keep + add) * scale;
     }
   }
 }
@@ -227,16 +241,18 @@ void label_logits_group(const T* x, const std::int64_t* labels, const T* cw, T c
     out.invalid[lane] = bad ? T(1) : T(0);
     k[lane] = ignored || bad ? 0 : label;
   }
+  GroupTile<T> xt, gt;
+  rows_to_tile(x, C, C, xt.v);
   T m[kLanes], s[kLanes] = {}, smooth[kLanes] = {};
-  group_max(x, C, m);
+  group_max(xt, C, m);
   for (std::int64_t c = 0; c < C; ++c) {
     FASTLOSS_SIMD
     for (int lane = 0; lane < kLanes; ++lane) {
-      const T v = x[lane * C + c];
+      const T v = xt(c, lane);
       const T e = fl_exp(v - m[lane]);
       s[lane] += e;
       if constexpr (kSmooth) smooth[lane] += cw[c] * (m[lane] - v);
-      if constexpr (kGrad) g[lane * C + c] = e;
+      if constexpr (kGrad) gt(c, lane) = e;
     }
   }
   T ratio[kLanes], target[kLanes];
@@ -244,7 +260,7 @@ void label_logits_group(const T* x, const std::int64_t* labels, const T* cw, T c
   for (int lane = 0; lane < kLanes; ++lane) {
     const T wk = cw[k[lane]];
     T total = keep * wk;
-    T b = total * (m[lane] - x[lane * C + k[lane]]);
+    T b = total * (m[lane] - xt(k[lane], lane));
     if constexpr (kSmooth) {
       total += add * cw_total;
       b += add * smooth[lane];
@@ -259,12 +275,12 @@ void label_logits_group(const T* x, const std::int64_t* labels, const T* cw, T c
     for (std::int64_t c = 0; c < C; ++c) {
       FASTLOSS_SIMD
       for (int lane = 0; lane < kLanes; ++lane) {
-        const std::int64_t i = lane * C + c;
-        T v = g[i] * ratio[lane] - (c == k[lane] ? target[lane] : T(0));
+        T v = gt(c, lane) * ratio[lane] - (c == k[lane] ? target[lane] : T(0));
         if constexpr (kSmooth) v -= add * cw[c] * gs[lane];
-        g[i] = valid[lane] != T(0) ? v : T(0);
+        gt(c, lane) = valid[lane] != T(0) ? v : T(0);
       }
     }
+    tile_to_rows(gt.v, C, g, C);
   }
 }
 
@@ -378,13 +394,15 @@ RowLoss kl_row(const T* x, const T* y, std::int64_t C, T* g, T gs) {
 // kLanes short rows at once, one row per lane (x, y, g point at the first row).
 template <class T, bool kGrad, bool kLogInput>
 void kl_group(const T* x, const T* y, std::int64_t C, T* g, const T* gs, GroupLoss<T>& out) {
+  GroupTile<T> xt, yt, gt;
+  rows_to_tile(x, C, C, xt.v);
+  rows_to_tile(y, C, C, yt.v);
   T sum[kLanes] = {};
   for (std::int64_t c = 0; c < C; ++c) {
     FASTLOSS_SIMD
     for (int lane = 0; lane < kLanes; ++lane) {
-      const std::int64_t i = lane * C + c;
-      const T yc = y[i];
-      const T xc = x[i];
+      const T yc = yt(c, lane);
+      const T xc = xt(c, lane);
       const bool zero = yc == T(0);
       const T y_safe = zero ? T(1) : yc;
       const T log_q = kLogInput ? xc : fl_log(xc);
@@ -392,10 +410,11 @@ void kl_group(const T* x, const T* y, std::int64_t C, T* g, const T* gs, GroupLo
       sum[lane] += zero ? T(0) : term;
       if constexpr (kGrad) {
         const T slope = kLogInput ? -yc : -yc / xc;
-        g[i] = zero ? T(0) : slope * gs[lane];
+        gt(c, lane) = zero ? T(0) : slope * gs[lane];
       }
     }
   }
+  if constexpr (kGrad) tile_to_rows(gt.v, C, g, C);
   for (int lane = 0; lane < kLanes; ++lane) {
     out.loss[lane] = sum[lane];
     out.weight[lane] = T(1);

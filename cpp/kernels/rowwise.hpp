@@ -13,6 +13,7 @@
 #include "kernels/isa.hpp"
 #include "kernels/reduce.hpp"
 #include "kernels/table.hpp"
+#include "kernels/tile.hpp"
 
 FASTLOSS_BEGIN_ISA_NAMESPACE
 
@@ -37,7 +38,15 @@ T row_max(const T* x, std::int64_t n) {
 // Rows of at most this many classes are processed kLanes rows at a time, one row per SIMD
 // lane (a row of a few classes is too short to vectorize along). A loss may pass its own
 // limit, measured for it.
-constexpr std::int64_t kShortRowClasses = 128;
+constexpr std::int64_t kShortRowClasses = kMaxTileClasses;
+
+// A column-major tile of one group's rows (see tile.hpp), on the stack.
+template <class T>
+struct alignas(64) GroupTile {
+  T v[tile_capacity(kShortRowClasses)];
+  T& operator()(std::int64_t c, int lane) { return v[c * kLanes + lane]; }
+  const T& operator()(std::int64_t c, int lane) const { return v[c * kLanes + lane]; }
+};
 
 // Results of a group of kLanes rows, one per lane, in T lanes so the group loops vectorize.
 template <class T>
@@ -47,15 +56,45 @@ struct GroupLoss {
   T invalid[kLanes];  // nonzero for rows with invalid data
 };
 
-// Per-lane maxima of kLanes rows of C classes starting at x (one row per lane).
+// Per-lane maxima of the C classes of a group's tile (one row per lane).
 template <class T>
-void group_max(const T* x, std::int64_t C, T (&m)[kLanes]) {
+void group_max(const GroupTile<T>& x, std::int64_t C, T (&m)[kLanes]) {
   for (int lane = 0; lane < kLanes; ++lane) m[lane] = -std::numeric_limits<T>::infinity();
   for (std::int64_t c = 0; c < C; ++c) {
     FASTLOSS_SIMD
     for (int lane = 0; lane < kLanes; ++lane) {
-      const T v = x[lane * C + c];
+      const T v = x(c, lane);
       m[lane] = v > m[lane] ? v : m[lane];
+    }
+  }
+}
+
+// Per-row sums over a group of kLanes rows, read along the rows as they lie in memory (for
+// terms that need no per-class vector math, where a tile would cost more than it saves).
+// term(row, c, v) sets the kSums values v[k] that element (row, c) adds to sums[k][row].
+// Each row is summed in kLanes fixed lanes; a register transpose of the lane partials then
+// gives the 16 rows' totals as vectors (no horizontal sums).
+template <class T, int kSums, class Term>
+void group_row_sums(std::int64_t C, T (&sums)[kSums][kLanes], Term&& term) {
+  alignas(64) T partial[kSums][kLanes * kLanes];  // [k][row * kLanes + lane]
+  for (int row = 0; row < kLanes; ++row) {
+    T acc[kSums][kLanes] = {};
+    lane_loop(0, C, [&](std::int64_t c, int lane) {
+      T v[kSums];
+      term(row, c, v);
+      for (int k = 0; k < kSums; ++k) acc[k][lane] += v[k];
+    });
+    for (int k = 0; k < kSums; ++k) {
+      for (int lane = 0; lane < kLanes; ++lane) partial[k][row * kLanes + lane] = acc[k][lane];
+    }
+  }
+  for (int k = 0; k < kSums; ++k) {
+    alignas(64) T by_lane[kLanes * kLanes];  // [lane * kLanes + row]
+    rows_to_tile(partial[k], kLanes, kLanes, by_lane);
+    for (int row = 0; row < kLanes; ++row) sums[k][row] = T(0);
+    for (int lane = 0; lane < kLanes; ++lane) {
+      FASTLOSS_SIMD
+      for (int row = 0; row < kLanes; ++row) sums[k][row] += by_lane[lane * kLanes + row];
     }
   }
 }
@@ -84,7 +123,7 @@ LossSums rowwise(const RowArgs<T>& a, RowFn&& row_fn, GroupFn&& group_fn,
                  RowWeightFn&& row_weight, std::int64_t group_max_classes = kShortRowClasses) {
   const T* sw = a.sample_weight;
   const double scale = gradient_scale(a, row_weight);
-  const bool grouped = a.classes <= group_max_classes;
+  const bool grouped = a.classes <= group_max_classes && a.classes <= kShortRowClasses;
   return blocked_reduce<LossSums>(
       a.rows, a.num_threads,
       [&](std::int64_t begin, std::int64_t end) {

@@ -1,0 +1,316 @@
+// Column-major tiles of kLanes short rows, for the group kernels of rowwise.hpp.
+//
+// A group kernel works on kLanes rows at once, one row per SIMD lane. Reading row-major
+// rows lane by lane is a strided gather per class, slow on every x86 core (and very slow on
+// Zen 4). Instead the rows are transposed once into a tile, tile[c * kLanes + lane], with
+// 16x16 (float) / 8x8 (double) register transposes, so each class is one contiguous vector;
+// gradients are written into a tile and transposed back the same way. A channel-first array
+// (N, C, H, W) is already in this layout, so the group kernels serve it without a copy.
+//
+// API (T = float or double):
+//   tile_capacity(C)                            elements a tile of C classes needs
+//   rows_to_tile(x, stride, C, tile)            tile[c * kLanes + lane] = x[lane * stride + c]
+//   tile_to_rows(tile, C, x, stride)            the inverse, writing only columns [0, C)
+// Tiles hold whole SIMD blocks of columns, so tile_capacity rounds C up to kTileColumns.
+// Rows are read in memory order first (see rows_to_tile), so x streams from DRAM at full speed.
+#pragma once
+
+#include <cstdint>
+
+#include "kernels/isa.hpp"
+#include "kernels/reduce.hpp"
+
+#if defined(__AVX512F__) || defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
+FASTLOSS_BEGIN_ISA_NAMESPACE
+
+// The widest rows a tile holds (C <= kMaxTileClasses in every call below).
+constexpr std::int64_t kMaxTileClasses = 128;
+// Columns moved per step: one register transpose's width.
+constexpr std::int64_t kTileColumns = 16;
+static_assert(kLanes == 16, "the register transposes below move 16 rows");
+
+constexpr std::int64_t tile_capacity(std::int64_t classes) {
+  return (classes + kTileColumns - 1) / kTileColumns * kTileColumns * kLanes;
+}
+
+namespace tile_detail {
+
+// Portable fallback (baseline and NEON copies): plain copies.
+template <class T>
+inline void rows_to_tile_scalar(const T* x, std::int64_t stride, std::int64_t C, T* tile) {
+  for (int lane = 0; lane < kLanes; ++lane) {
+    for (std::int64_t c = 0; c < C; ++c) tile[c * kLanes + lane] = x[lane * stride + c];
+  }
+}
+
+template <class T>
+inline void tile_to_rows_scalar(const T* tile, std::int64_t C, T* x, std::int64_t stride) {
+  for (int lane = 0; lane < kLanes; ++lane) {
+    for (std::int64_t c = 0; c < C; ++c) x[lane * stride + c] = tile[c * kLanes + lane];
+  }
+}
+
+#if defined(__GNUC__) && !defined(__clang__)
+// GCC 12 reports its own _mm512_undefined_* placeholders in the shuffle intrinsics as
+// (maybe-)uninitialized once they are inlined (a false positive).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
+
+#if defined(__AVX512F__)
+
+// In-place transpose of 16 rows of 16 floats (r[i][j] -> r[j][i]).
+inline void transpose16(__m512 (&r)[16]) {
+  __m512 t[16];
+  for (int i = 0; i < 16; i += 2) {  // pairs of rows interleaved within 128-bit lanes
+    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+  }
+  // u[4g + k], 128-bit lane L: column 4L + k of rows 4g..4g+3
+  __m512 u[16];
+  for (int g = 0; g < 4; ++g) {
+    const __m512 lo01 = t[4 * g], hi01 = t[4 * g + 1], lo23 = t[4 * g + 2], hi23 = t[4 * g + 3];
+    u[4 * g + 0] = _mm512_shuffle_ps(lo01, lo23, 0x44);
+    u[4 * g + 1] = _mm512_shuffle_ps(lo01, lo23, 0xEE);
+    u[4 * g + 2] = _mm512_shuffle_ps(hi01, hi23, 0x44);
+    u[4 * g + 3] = _mm512_shuffle_ps(hi01, hi23, 0xEE);
+  }
+  // Column 4L + k gathers lane L of u[k], u[4 + k], u[8 + k], u[12 + k].
+  for (int k = 0; k < 4; ++k) {
+    const __m512 v = _mm512_shuffle_f32x4(u[k], u[4 + k], 0x88);  // lanes 0, 2 of rows 0-7
+    const __m512 w = _mm512_shuffle_f32x4(u[k], u[4 + k], 0xDD);  // lanes 1, 3 of rows 0-7
+    const __m512 v2 = _mm512_shuffle_f32x4(u[8 + k], u[12 + k], 0x88);
+    const __m512 w2 = _mm512_shuffle_f32x4(u[8 + k], u[12 + k], 0xDD);
+    r[k] = _mm512_shuffle_f32x4(v, v2, 0x88);
+    r[4 + k] = _mm512_shuffle_f32x4(w, w2, 0x88);
+    r[8 + k] = _mm512_shuffle_f32x4(v, v2, 0xDD);
+    r[12 + k] = _mm512_shuffle_f32x4(w, w2, 0xDD);
+  }
+}
+
+// In-place transpose of 8 rows of 8 doubles.
+inline void transpose8(__m512d (&r)[8]) {
+  __m512d t[8];  // t[2g + k], 128-bit lane L: column 2L + k of rows 2g, 2g + 1
+  for (int g = 0; g < 4; ++g) {
+    t[2 * g] = _mm512_unpacklo_pd(r[2 * g], r[2 * g + 1]);
+    t[2 * g + 1] = _mm512_unpackhi_pd(r[2 * g], r[2 * g + 1]);
+  }
+  for (int k = 0; k < 2; ++k) {
+    const __m512d v = _mm512_shuffle_f64x2(t[k], t[2 + k], 0x88);
+    const __m512d w = _mm512_shuffle_f64x2(t[k], t[2 + k], 0xDD);
+    const __m512d v2 = _mm512_shuffle_f64x2(t[4 + k], t[6 + k], 0x88);
+    const __m512d w2 = _mm512_shuffle_f64x2(t[4 + k], t[6 + k], 0xDD);
+    r[k] = _mm512_shuffle_f64x2(v, v2, 0x88);
+    r[2 + k] = _mm512_shuffle_f64x2(w, w2, 0x88);
+    r[4 + k] = _mm512_shuffle_f64x2(v, v2, 0xDD);
+    r[6 + k] = _mm512_shuffle_f64x2(w, w2, 0xDD);
+  }
+}
+
+inline __mmask16 column_mask16(std::int64_t remaining) {
+  return remaining >= 16 ? __mmask16(0xFFFF) : static_cast<__mmask16>((1u << remaining) - 1u);
+}
+
+inline void rows_to_tile(const float* x, std::int64_t stride, std::int64_t C, float* tile) {
+  // Rows are first copied in memory order into a zero-padded stage (16 interleaved row
+  // streams read 2x slower from DRAM), then transposed from L1.
+  alignas(64) float stage[kLanes * kMaxTileClasses];
+  const std::int64_t padded = (C + 15) / 16 * 16;
+  for (int i = 0; i < 16; ++i) {
+    for (std::int64_t c0 = 0; c0 < C; c0 += 16) {
+      _mm512_store_ps(stage + i * padded + c0,
+                      _mm512_maskz_loadu_ps(column_mask16(C - c0), x + i * stride + c0));
+    }
+  }
+  for (std::int64_t c0 = 0; c0 < C; c0 += 16) {
+    __m512 r[16];
+    for (int i = 0; i < 16; ++i) r[i] = _mm512_load_ps(stage + i * padded + c0);
+    transpose16(r);
+    for (int j = 0; j < 16; ++j) _mm512_storeu_ps(tile + (c0 + j) * kLanes, r[j]);
+  }
+}
+
+inline void tile_to_rows(const float* tile, std::int64_t C, float* x, std::int64_t stride) {
+  for (std::int64_t c0 = 0; c0 < C; c0 += 16) {
+    const __mmask16 m = column_mask16(C - c0);
+    __m512 r[16];
+    for (int j = 0; j < 16; ++j) r[j] = _mm512_loadu_ps(tile + (c0 + j) * kLanes);
+    transpose16(r);
+    for (int i = 0; i < 16; ++i) _mm512_mask_storeu_ps(x + i * stride + c0, m, r[i]);
+  }
+}
+
+// Doubles: 8 columns per step, rows 0-7 and 8-15 as two 8x8 blocks.
+inline void rows_to_tile(const double* x, std::int64_t stride, std::int64_t C, double* tile) {
+  alignas(64) double stage[kLanes * kMaxTileClasses];  // as for floats
+  const std::int64_t padded = (C + 7) / 8 * 8;
+  for (int i = 0; i < 16; ++i) {
+    for (std::int64_t c0 = 0; c0 < C; c0 += 8) {
+      const auto m = static_cast<__mmask8>(column_mask16(C - c0 >= 8 ? 8 : C - c0));
+      _mm512_store_pd(stage + i * padded + c0, _mm512_maskz_loadu_pd(m, x + i * stride + c0));
+    }
+  }
+  for (std::int64_t c0 = 0; c0 < C; c0 += 8) {
+    for (int half = 0; half < 2; ++half) {
+      __m512d r[8];
+      for (int i = 0; i < 8; ++i) r[i] = _mm512_load_pd(stage + (8 * half + i) * padded + c0);
+      transpose8(r);
+      for (int j = 0; j < 8; ++j) _mm512_storeu_pd(tile + (c0 + j) * kLanes + 8 * half, r[j]);
+    }
+  }
+}
+
+inline void tile_to_rows(const double* tile, std::int64_t C, double* x, std::int64_t stride) {
+  for (std::int64_t c0 = 0; c0 < C; c0 += 8) {
+    const auto m = static_cast<__mmask8>(column_mask16(C - c0 >= 8 ? 8 : C - c0));
+    for (int half = 0; half < 2; ++half) {
+      __m512d r[8];
+      for (int j = 0; j < 8; ++j) r[j] = _mm512_loadu_pd(tile + (c0 + j) * kLanes + 8 * half);
+      transpose8(r);
+      for (int i = 0; i < 8; ++i) _mm512_mask_storeu_pd(x + (8 * half + i) * stride + c0, m, r[i]);
+    }
+  }
+}
+
+#elif defined(__AVX2__)
+
+// In-place transpose of 8 rows of 8 floats.
+inline void transpose8(__m256 (&r)[8]) {
+  __m256 t[8];
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+  }
+  __m256 u[8];  // u[4g + k], 128-bit lane L: column 4L + k of rows 4g..4g+3
+  for (int g = 0; g < 2; ++g) {
+    u[4 * g + 0] = _mm256_shuffle_ps(t[4 * g], t[4 * g + 2], 0x44);
+    u[4 * g + 1] = _mm256_shuffle_ps(t[4 * g], t[4 * g + 2], 0xEE);
+    u[4 * g + 2] = _mm256_shuffle_ps(t[4 * g + 1], t[4 * g + 3], 0x44);
+    u[4 * g + 3] = _mm256_shuffle_ps(t[4 * g + 1], t[4 * g + 3], 0xEE);
+  }
+  for (int k = 0; k < 4; ++k) {
+    r[k] = _mm256_permute2f128_ps(u[k], u[4 + k], 0x20);
+    r[4 + k] = _mm256_permute2f128_ps(u[k], u[4 + k], 0x31);
+  }
+}
+
+// In-place transpose of 4 rows of 4 doubles.
+inline void transpose4(__m256d (&r)[4]) {
+  const __m256d lo01 = _mm256_unpacklo_pd(r[0], r[1]), hi01 = _mm256_unpackhi_pd(r[0], r[1]);
+  const __m256d lo23 = _mm256_unpacklo_pd(r[2], r[3]), hi23 = _mm256_unpackhi_pd(r[2], r[3]);
+  r[0] = _mm256_permute2f128_pd(lo01, lo23, 0x20);
+  r[1] = _mm256_permute2f128_pd(hi01, hi23, 0x20);
+  r[2] = _mm256_permute2f128_pd(lo01, lo23, 0x31);
+  r[3] = _mm256_permute2f128_pd(hi01, hi23, 0x31);
+}
+
+// Lane masks for maskload/maskstore: the first `remaining` of `width` elements.
+inline __m256i column_mask32(std::int64_t remaining) {
+  const __m256i index = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  const int count = remaining >= 8 ? 8 : static_cast<int>(remaining);
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(count), index);
+}
+inline __m256i column_mask64(std::int64_t remaining) {
+  const __m256i index = _mm256_setr_epi64x(0, 1, 2, 3);
+  const long long count = remaining >= 4 ? 4 : static_cast<long long>(remaining);
+  return _mm256_cmpgt_epi64(_mm256_set1_epi64x(count), index);
+}
+
+inline void rows_to_tile(const float* x, std::int64_t stride, std::int64_t C, float* tile) {
+  alignas(64) float stage[kLanes * kMaxTileClasses];  // as in the AVX-512 copy
+  const std::int64_t padded = (C + 7) / 8 * 8;
+  for (int i = 0; i < 16; ++i) {
+    for (std::int64_t c0 = 0; c0 < C; c0 += 8) {
+      _mm256_store_ps(stage + i * padded + c0,
+                      _mm256_maskload_ps(x + i * stride + c0, column_mask32(C - c0)));
+    }
+  }
+  for (std::int64_t c0 = 0; c0 < C; c0 += 8) {
+    for (int half = 0; half < 2; ++half) {
+      __m256 r[8];
+      for (int i = 0; i < 8; ++i) r[i] = _mm256_load_ps(stage + (8 * half + i) * padded + c0);
+      transpose8(r);
+      for (int j = 0; j < 8; ++j) _mm256_storeu_ps(tile + (c0 + j) * kLanes + 8 * half, r[j]);
+    }
+  }
+}
+
+inline void tile_to_rows(const float* tile, std::int64_t C, float* x, std::int64_t stride) {
+  for (std::int64_t c0 = 0; c0 < C; c0 += 8) {
+    const __m256i m = column_mask32(C - c0);
+    for (int half = 0; half < 2; ++half) {
+      __m256 r[8];
+      for (int j = 0; j < 8; ++j) r[j] = _mm256_loadu_ps(tile + (c0 + j) * kLanes + 8 * half);
+      transpose8(r);
+      for (int i = 0; i < 8; ++i) _mm256_maskstore_ps(x + (8 * half + i) * stride + c0, m, r[i]);
+    }
+  }
+}
+
+inline void rows_to_tile(const double* x, std::int64_t stride, std::int64_t C, double* tile) {
+  alignas(64) double stage[kLanes * kMaxTileClasses];  // as in the AVX-512 copy
+  const std::int64_t padded = (C + 3) / 4 * 4;
+  for (int i = 0; i < 16; ++i) {
+    for (std::int64_t c0 = 0; c0 < C; c0 += 4) {
+      _mm256_store_pd(stage + i * padded + c0,
+                      _mm256_maskload_pd(x + i * stride + c0, column_mask64(C - c0)));
+    }
+  }
+  for (std::int64_t c0 = 0; c0 < C; c0 += 4) {
+    for (int quarter = 0; quarter < 4; ++quarter) {
+      __m256d r[4];
+      for (int i = 0; i < 4; ++i) r[i] = _mm256_load_pd(stage + (4 * quarter + i) * padded + c0);
+      transpose4(r);
+      for (int j = 0; j < 4; ++j) _mm256_storeu_pd(tile + (c0 + j) * kLanes + 4 * quarter, r[j]);
+    }
+  }
+}
+
+inline void tile_to_rows(const double* tile, std::int64_t C, double* x, std::int64_t stride) {
+  for (std::int64_t c0 = 0; c0 < C; c0 += 4) {
+    const __m256i m = column_mask64(C - c0);
+    for (int quarter = 0; quarter < 4; ++quarter) {
+      __m256d r[4];
+      for (int j = 0; j < 4; ++j) r[j] = _mm256_loadu_pd(tile + (c0 + j) * kLanes + 4 * quarter);
+      transpose4(r);
+      for (int i = 0; i < 4; ++i) {
+        _mm256_maskstore_pd(x + (4 * quarter + i) * stride + c0, m, r[i]);
+      }
+    }
+  }
+}
+
+#else
+
+template <class T>
+inline void rows_to_tile(const T* x, std::int64_t stride, std::int64_t C, T* tile) {
+  rows_to_tile_scalar(x, stride, C, tile);
+}
+template <class T>
+inline void tile_to_rows(const T* tile, std::int64_t C, T* x, std::int64_t stride) {
+  tile_to_rows_scalar(tile, C, x, stride);
+}
+
+#endif
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
+}  // namespace tile_detail
+
+template <class T>
+inline void rows_to_tile(const T* x, std::int64_t stride, std::int64_t C, T* tile) {
+  tile_detail::rows_to_tile(x, stride, C, tile);
+}
+
+template <class T>
+inline void tile_to_rows(const T* tile, std::int64_t C, T* x, std::int64_t stride) {
+  tile_detail::tile_to_rows(tile, C, x, stride);
+}
+
+FASTLOSS_END_ISA_NAMESPACE
