@@ -63,6 +63,7 @@ struct GanProbsOp : PlainOp {
 // 0.5 (D - c)^2; gradient D - c.
 template <class T>
 struct LeastSquaresOp : PlainOp {
+  static constexpr bool kNonNegativeTerms = true;
   static constexpr bool kReadsTarget = false;
   T target;
 

@@ -8,6 +8,12 @@
 #include "kernels/reduce.hpp"
 #include "kernels/rowwise.hpp"
 
+// The group kernels' tiles are filled by rows_to_tile for every class they then read; GCC 12
+// cannot follow that through the C-dependent loops of the portable (baseline) copy.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
 FASTLOSS_BEGIN_ISA_NAMESPACE
 
 namespace {
@@ -18,9 +24,9 @@ constexpr std::int64_t kKlGroupClasses = 64;
 
 // ---- elementwise ----------------------------------------------------------------------
 
-template <class T, bool kLogits, bool kPosWeightArray>
+template <class T, bool kLogits, bool kPosWeightArray, bool kClip = false>
 LossSums bce_with(const ElementwiseArgs<T>& a, const BinaryCrossEntropyParams<T>& p) {
-  BinaryCrossEntropyOp<T, kLogits, kPosWeightArray> op;
+  BinaryCrossEntropyOp<T, kLogits, kPosWeightArray, kClip> op;
   op.target_scale = static_cast<T>(1.0 - p.label_smoothing);
   op.target_shift = static_cast<T>(0.5 * p.label_smoothing);
   op.clip_low = static_cast<T>(p.clip_low);
@@ -37,6 +43,9 @@ template <class T>
 LossSums binary_cross_entropy(const ElementwiseArgs<T>& a, const BinaryCrossEntropyParams<T>& p) {
   const bool per_element = p.pos_weight_array != nullptr;
   if (p.from_logits) return per_element ? bce_with<T, true, true>(a, p) : bce_with<T, true, false>(a, p);
+  if (p.clip_low > 0.0 || p.clip_high < 1.0) {
+    return per_element ? bce_with<T, false, true, true>(a, p) : bce_with<T, false, false, true>(a, p);
+  }
   return per_element ? bce_with<T, false, true>(a, p) : bce_with<T, false, false>(a, p);
 }
 

@@ -28,13 +28,16 @@ inline T at_least(T x, T floor) {
 
 // Conditions use | and & (not || and &&) so loops stay branch-free and vectorize.
 
-template <class T, bool kPosWeightArray>
+template <class T, bool kPosWeightArray, bool kClip>
 struct HardBinaryCrossEntropyOp;
 
 // Binary cross-entropy on probabilities (kLogits = false) or logits, with soft targets,
-// label smoothing, pos_weight (scalar or per element) and ignore_index.
-template <class T, bool kLogits, bool kPosWeightArray>
+// label smoothing, pos_weight (scalar or per element) and ignore_index. kClip: probabilities
+// are clipped to [clip_low, clip_high] (Keras' eps); without it they are used as given (any
+// outside [0, 1] is invalid), which saves the clip's selects.
+template <class T, bool kLogits, bool kPosWeightArray, bool kClip = false>
 struct BinaryCrossEntropyOp : PlainOp {
+  static constexpr bool kNonNegativeTerms = true;
   static constexpr bool kValidates = true;
   static constexpr bool kMasks = true;
   T target_scale, target_shift;  // y = y_true * (1 - smoothing) + smoothing / 2
@@ -46,8 +49,18 @@ struct BinaryCrossEntropyOp : PlainOp {
 
   // Probabilities with hard targets have a cheaper form (HardBinaryCrossEntropyOp).
   static constexpr bool kHasHardVariant = !kLogits;
-  using HardVariant = HardBinaryCrossEntropyOp<T, kPosWeightArray>;
+  using HardVariant = HardBinaryCrossEntropyOp<T, kPosWeightArray, kClip>;
   bool block_is_hard(const T* t, std::int64_t n) const;
+
+  T clip(T p) const {
+    if constexpr (!kClip) return p;
+    const T lo = clip_low, hi = clip_high;  // unconditional loads keep the selects vectorizable
+    return p < lo ? lo : (p > hi ? hi : p);
+  }
+  bool clipped(T p) const {
+    if constexpr (!kClip) return false;
+    return (p < clip_low) | (p > clip_high);
+  }
 
   bool masking() const { return has_ignore; }
   bool keep(T t) const { return t != ignore_value; }
@@ -77,14 +90,12 @@ struct BinaryCrossEntropyOp : PlainOp {
       g = (T(1) - y) * sig_pos - pw * y * sig_neg;
       return pw * y * sp_neg + (T(1) - y) * sp_pos;
     } else {
-      const T lo = clip_low, hi = clip_high;  // unconditional loads keep the selects vectorizable
-      const T q = p < lo ? lo : (p > hi ? hi : p);
+      const T q = clip(p);
       const T log_q = clamped_log(q);
       const T log_1mq = at_least(fl_log1p(-q), T(kLogFloor));
-      const bool clipped = (p < lo) | (p > hi);  // flat there: zero gradient
       const T slope = (T(1) - y) / at_least(T(1) - q, T(kGradEps)) -
                       pw * y / at_least(q, T(kGradEps));
-      g = clipped ? T(0) : slope;
+      g = clipped(p) ? T(0) : slope;  // flat where clipping is active
       return -(pw * y * log_q + (T(1) - y) * log_1mq);
     }
   }
@@ -92,28 +103,26 @@ struct BinaryCrossEntropyOp : PlainOp {
 
 // Binary cross-entropy on probabilities for a block whose targets are all exactly 0 or 1
 // (the common case): one log per element instead of two. Same fields, checks and results.
-template <class T, bool kPosWeightArray>
-struct HardBinaryCrossEntropyOp : BinaryCrossEntropyOp<T, false, kPosWeightArray> {
+template <class T, bool kPosWeightArray, bool kClip>
+struct HardBinaryCrossEntropyOp : BinaryCrossEntropyOp<T, false, kPosWeightArray, kClip> {
   static constexpr bool kHasHardVariant = false;
   bool invalid(T, T p) const { return (p < T(0)) | (p > T(1)); }  // targets checked hard
   T operator()(T t, T p, std::int64_t i, T& g) const {
-    const T lo = this->clip_low, hi = this->clip_high;
     T pw = this->pos_weight;
     if constexpr (kPosWeightArray) pw = this->pos_weight_array[i];
     const bool positive = t > T(0.5);
-    const T q = p < lo ? lo : (p > hi ? hi : p);
+    const T q = this->clip(p);
     const T z = positive ? q : T(1) - q;  // the probability of the observed class
     const T coef = positive ? pw : T(1);
-    const bool clipped = (p < lo) | (p > hi);
     const T slope = coef / at_least(z, T(kGradEps));
-    g = clipped ? T(0) : (positive ? -slope : slope);
+    g = this->clipped(p) ? T(0) : (positive ? -slope : slope);
     return -coef * clamped_log(z);
   }
 };
 
-template <class T, bool kLogits, bool kPosWeightArray>
-bool BinaryCrossEntropyOp<T, kLogits, kPosWeightArray>::block_is_hard(const T* t,
-                                                                      std::int64_t n) const {
+template <class T, bool kLogits, bool kPosWeightArray, bool kClip>
+bool BinaryCrossEntropyOp<T, kLogits, kPosWeightArray, kClip>::block_is_hard(
+    const T* t, std::int64_t n) const {
   if (target_scale != T(1)) return false;  // label smoothing makes every target soft
   T soft[kLanes] = {};
   const T ignore = ignore_value;
@@ -128,6 +137,7 @@ bool BinaryCrossEntropyOp<T, kLogits, kPosWeightArray>::block_is_hard(const T* t
 
 // Hinge: max(0, 1 - y * y_pred) with labels in {-1, +1}, or {0, 1} with 0 read as -1.
 struct HingeOp : PlainOp {
+  static constexpr bool kNonNegativeTerms = true;
   static constexpr bool kValidates = true;
 
   template <class T>

@@ -8,7 +8,9 @@
 // loop has no branches on options.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <type_traits>
 #include <limits>
 
 #include "kernels/isa.hpp"
@@ -26,6 +28,9 @@ struct PlainOp {
   static constexpr bool kHasHardVariant = false;
   // false: the loss has a constant target, y_true is null and the Op is passed T(0)
   static constexpr bool kReadsTarget = true;
+  // true: every term (loss and weight) is >= 0 or NaN, so float32 partial sums cannot cancel
+  // and may run in float32 lanes for a while (see elementwise_block)
+  static constexpr bool kNonNegativeTerms = false;
   // true: a second prediction, `T operator()(T y_true, T y_pred, T y_pred2, std::int64_t i,
   // T& dloss_dpred, T& dloss_dpred2) const`, reading y_pred2 and writing grad2
   static constexpr bool kPair = false;
@@ -99,25 +104,41 @@ LossSums elementwise_block(const ElementwiseArgs<T>& a, const Op& op, T scale,
     if constexpr (kGrad && Op::kPair) grad2[i] = g2;
     return l;
   };
-  // The float64 lane sums live in local arrays updated in a spelled-out lane loop: GCC 12
-  // keeps accumulators that a closure captures in memory, and the loop then runs at the
-  // speed of those store-to-load chains rather than of memory (+25% read rate).
+  // Losses with non-negative terms add in T lanes for kFlushEvery elements (64 per lane) at a
+  // time, then move the partials into float64 lane totals: terms that cannot cancel lose at
+  // most 63 float32 ulp in a partial (typically a few), and the float64 totals keep that
+  // relative accuracy, while the hot loop skips widening every element (a conversion and a
+  // double add per vector, as much as the rest of a memory-bound loss). Signed terms add in
+  // float64 lanes throughout (a chunk is then the whole block). The sums live in
+  // local arrays updated in a spelled-out lane loop: GCC 12 keeps accumulators that a closure
+  // captures in memory, and the loop then runs at the speed of those store-to-load chains.
   double loss_lanes[kLanes] = {};
   double weight_lanes[kLanes] = {};
-  auto accumulate = [&](std::int64_t i, int lane) {
-    T wt;
-    bool invalid;
-    const T l = element(i, wt, invalid);
-    if constexpr (Op::kValidates) bad[lane] = invalid ? T(1) : bad[lane];
-    if constexpr (kTrackWeight) weight_lanes[lane] += static_cast<double>(wt);
-    loss_lanes[lane] += static_cast<double>(l);
-  };
-  std::int64_t i = begin;
-  for (; i + kLanes <= end; i += kLanes) {
-    FASTLOSS_SIMD
-    for (int lane = 0; lane < kLanes; ++lane) accumulate(i + lane, lane);
+  using Partial = std::conditional_t<Op::kNonNegativeTerms, T, double>;
+  const std::int64_t chunk_size = Op::kNonNegativeTerms ? kFlushEvery : end - begin;
+  for (std::int64_t chunk = begin; chunk < end; chunk += chunk_size) {
+    const std::int64_t chunk_end = std::min(end, chunk + chunk_size);
+    Partial loss_part[kLanes] = {};
+    Partial weight_part[kLanes] = {};
+    auto accumulate = [&](std::int64_t i, int lane) {
+      T wt;
+      bool invalid;
+      const T l = element(i, wt, invalid);
+      if constexpr (Op::kValidates) bad[lane] = invalid ? T(1) : bad[lane];
+      if constexpr (kTrackWeight) weight_part[lane] += static_cast<Partial>(wt);
+      loss_part[lane] += static_cast<Partial>(l);
+    };
+    std::int64_t i = chunk;
+    for (; i + kLanes <= chunk_end; i += kLanes) {
+      FASTLOSS_SIMD
+      for (int lane = 0; lane < kLanes; ++lane) accumulate(i + lane, lane);
+    }
+    for (int lane = 0; i + lane < chunk_end; ++lane) accumulate(i + lane, lane);
+    for (int lane = 0; lane < kLanes; ++lane) {
+      loss_lanes[lane] += static_cast<double>(loss_part[lane]);
+      weight_lanes[lane] += static_cast<double>(weight_part[lane]);
+    }
   }
-  for (int lane = 0; i + lane < end; ++lane) accumulate(i + lane, lane);
   for (int lane = 0; lane < kLanes; ++lane) {
     acc.loss[lane] = loss_lanes[lane];
     acc.weight[lane] = weight_lanes[lane];

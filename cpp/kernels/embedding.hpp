@@ -15,6 +15,7 @@ FASTLOSS_BEGIN_ISA_NAMESPACE
 // clamp_min.
 template <class T>
 struct MarginRankingOp : PlainOp {
+  static constexpr bool kNonNegativeTerms = true;
   static constexpr bool kValidates = true;
   static constexpr bool kPair = true;
   T margin;

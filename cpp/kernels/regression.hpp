@@ -17,6 +17,7 @@ inline T sign_or_nan(T d) {
 
 // (y_pred - y_true)^2; gradient 2 (y_pred - y_true).
 struct MseOp : PlainOp {
+  static constexpr bool kNonNegativeTerms = true;
   template <class T>
   T operator()(T t, T p, std::int64_t, T& g) const {
     const T d = p - t;
@@ -27,6 +28,7 @@ struct MseOp : PlainOp {
 
 // |y_pred - y_true|; gradient sign(d), 0 at d = 0 (as PyTorch).
 struct MaeOp : PlainOp {
+  static constexpr bool kNonNegativeTerms = true;
   template <class T>
   T operator()(T t, T p, std::int64_t, T& g) const {
     const T d = p - t;
@@ -38,6 +40,7 @@ struct MaeOp : PlainOp {
 // 0.5 d^2 for |d| <= delta, delta (|d| - 0.5 delta) beyond; gradient clip(d, -delta, delta).
 template <class T>
 struct HuberOp : PlainOp {
+  static constexpr bool kNonNegativeTerms = true;
   T delta;
   T operator()(T t, T p, std::int64_t, T& g) const {
     const T d = p - t;
