@@ -494,6 +494,30 @@ def test_kl_zero_targets(isa: str, dtype: Any) -> None:
     np.testing.assert_allclose(fastloss.kl_divergence(y, q), np.log(2.0) / 2, rtol=1e-6)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("classes", [10, 200])  # short-row groups and the per-row path
+def test_kl_tiny_and_huge_values(isa: str, dtype: Any, classes: int) -> None:
+    # KL takes log(y / q) with one log when every ratio stays normal; rows or groups holding
+    # subnormal, tiny or huge values take log y - log q instead. Both must match the oracle.
+    rng = np.random.default_rng(classes)
+    y = f32(rng.uniform(0.01, 1.0, size=(40, classes)))
+    q = f32(rng.uniform(0.01, 1.0, size=(40, classes)))
+    y[3, 1], q[5, 2] = 1e-40, 1e-40  # subnormal in float32, below 2^-60 in float64
+    y[20, 0], q[20, 0] = 1e-30, 1e25  # ratio far outside the normal range
+    q[33, 4] = 0.0                    # y > 0 with q = 0: +inf
+    yt, qt = y.astype(dtype), q.astype(dtype)
+    loss, grad = fastloss.kl_divergence(yt, qt, reduction="none", return_grad=True)
+    want_loss, want_grad = oracle("kl_divergence", y, q, reduction="none", return_grad=True)
+    assert np.isinf(loss[33]) and np.isinf(want_loss[33])
+    finite = np.isfinite(want_loss)
+    assert_close(loss[finite], want_loss[finite], value_rtol(dtype), "kl loss")
+    with np.errstate(over="ignore"):
+        want_grad = want_grad.astype(dtype)  # -y / q overflows float32 where q = 1e-40
+    ok = np.isfinite(want_grad)
+    np.testing.assert_allclose(grad[ok], want_grad[ok], rtol=grad_rtol(dtype))
+    np.testing.assert_array_equal(np.isinf(grad), np.isinf(want_grad))
+
+
 def test_hinge_labels_and_kink() -> None:
     p = np.array([0.5, -0.5, 1.0, -1.0, 2.0, -3.0])
     for zero_one in (np.array([1, 0, 1, 0, 0, 1]), np.array([1.0, 0.0, 1.0, 0.0, 0.0, 1.0])):

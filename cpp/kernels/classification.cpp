@@ -20,7 +20,7 @@ namespace {
 
 // KL's short-row groups gather two matrices and take two logs per element; beyond this many
 // classes its per-row path is faster (measured at C = 10...200, AVX-512).
-constexpr std::int64_t kKlGroupClasses = 64;
+constexpr std::int64_t kKlGroupClasses = 128;
 
 // ---- elementwise ----------------------------------------------------------------------
 
@@ -108,6 +108,8 @@ void soft_logits_group(const T* x, const T* y, const T* cw, std::int64_t C, T ke
   T m[kLanes], s[kLanes] = {};
   group_max(xt, C, m);
   for (std::int64_t c = 0; c < C; ++c) {
+    prefetch_next_group(x, C, c);
+    prefetch_next_group(y, C, c);
     FASTLOSS_SIMD
     for (int lane = 0; lane < kLanes; ++lane) {
       const T e = fl_exp(xt(c, lane) - m[lane]);
@@ -255,6 +257,7 @@ void label_logits_group(const T* x, const std::int64_t* labels, const T* cw, T c
   T m[kLanes], s[kLanes] = {}, smooth[kLanes] = {};
   group_max(xt, C, m);
   for (std::int64_t c = 0; c < C; ++c) {
+    prefetch_next_group(x, C, c);
     FASTLOSS_SIMD
     for (int lane = 0; lane < kLanes; ++lane) {
       const T v = xt(c, lane);
@@ -377,50 +380,83 @@ LossSums sparse_categorical_cross_entropy(const RowArgs<T>& a, const CrossEntrop
 // ---- KL divergence --------------------------------------------------------------------
 
 // sum_c y_c (log y_c - log q_c), terms with y_c == 0 are 0; log q_c = x_c with log_input.
-template <class T, bool kGrad, bool kLogInput>
-RowLoss kl_row(const T* x, const T* y, std::int64_t C, T* g, T gs) {
+// For probabilities, y (log y - log q) = y log(y / q): one log instead of two, and the ratio
+// is the gradient's -y / q as well (and more accurate: no cancellation of two large logs).
+// That form needs y / q to stay normal, which kl_ratio_safe checks for a row or a group
+// first; rare data outside it (subnormal or huge values) takes the two-log form.
+template <class T, bool kLogInput, bool kRatio>
+inline T kl_term(T yc, T xc, T& slope) {
+  const bool zero = yc == T(0);
+  const T y_safe = zero ? T(1) : yc;  // keeps log finite; the term is selected away
+  T term;
+  if constexpr (kLogInput) {
+    term = yc * (fl_log(y_safe) - xc);
+    slope = -yc;
+  } else if constexpr (kRatio) {
+    const T ratio = y_safe / xc;
+    term = yc * fl_log(ratio);
+    slope = -ratio;
+  } else {
+    term = yc * (fl_log(y_safe) - fl_log(xc));
+    slope = -yc / xc;
+  }
+  slope = zero ? T(0) : slope;
+  return zero ? T(0) : term;
+}
+
+// Whether y / q is normal (or q is 0, giving the exact +inf) for every class: y is 0 or in
+// [2^-60, 2^60], and so is q.
+template <class T>
+inline bool kl_pair_safe(T yc, T xc) {
+  const T lo = T(0x1p-60), hi = T(0x1p60);
+  const bool y_ok = (yc == T(0)) | ((yc >= lo) & (yc <= hi));
+  const bool q_ok = (xc == T(0)) | ((xc >= lo) & (xc <= hi));
+  return y_ok & q_ok;
+}
+
+template <class T, bool kGrad, bool kLogInput, bool kRatio>
+RowLoss kl_row_with(const T* x, const T* y, std::int64_t C, T* g, T gs) {
   double sums[1] = {};
   chunked_sums<T>(C, sums, [&](std::int64_t begin, std::int64_t end, T (&lanes)[1][kLanes]) {
     T sum[kLanes] = {};  // a local stays in registers
     lane_loop(begin, end, [&](std::int64_t c, int lane) {
-      const T yc = y[c];
-      const T xc = x[c];
-      const bool zero = yc == T(0);
-      const T y_safe = zero ? T(1) : yc;  // keeps log finite; the term is selected away
-      const T log_q = kLogInput ? xc : fl_log(xc);
-      const T term = yc * (fl_log(y_safe) - log_q);
-      sum[lane] += zero ? T(0) : term;
-      if constexpr (kGrad) {
-        const T slope = kLogInput ? -yc : -yc / xc;
-        g[c] = zero ? T(0) : slope * gs;
-      }
+      T slope;
+      sum[lane] += kl_term<T, kLogInput, kRatio>(y[c], x[c], slope);
+      if constexpr (kGrad) g[c] = slope * gs;
     });
     for (int lane = 0; lane < kLanes; ++lane) lanes[0][lane] = sum[lane];
   });
   return {sums[0], 1.0, false};
 }
 
-// kLanes short rows at once, one row per lane (x, y, g point at the first row).
 template <class T, bool kGrad, bool kLogInput>
-void kl_group(const T* x, const T* y, std::int64_t C, T* g, const T* gs, GroupLoss<T>& out) {
-  GroupTile<T> xt, yt, gt;
-  rows_to_tile(x, C, C, xt.v);
-  rows_to_tile(y, C, C, yt.v);
+RowLoss kl_row(const T* x, const T* y, std::int64_t C, T* g, T gs) {
+  if constexpr (!kLogInput) {
+    T unsafe[kLanes] = {};
+    lane_loop(0, C, [&](std::int64_t c, int lane) {
+      unsafe[lane] = kl_pair_safe(y[c], x[c]) ? unsafe[lane] : T(1);
+    });
+    T any = T(0);
+    for (int lane = 0; lane < kLanes; ++lane) any += unsafe[lane];
+    if (any == T(0)) return kl_row_with<T, kGrad, false, true>(x, y, C, g, gs);
+  }
+  return kl_row_with<T, kGrad, kLogInput, false>(x, y, C, g, gs);
+}
+
+// kLanes short rows at once, one row per lane, on tiles of x and y (and the gradient).
+template <class T, bool kGrad, bool kLogInput, bool kRatio>
+void kl_group_with(const T* x, const T* y, const GroupTile<T>& xt, const GroupTile<T>& yt,
+                   std::int64_t C, T* g, const T* gs, GroupLoss<T>& out) {
+  GroupTile<T> gt;
   T sum[kLanes] = {};
   for (std::int64_t c = 0; c < C; ++c) {
+    prefetch_next_group(x, C, c);
+    prefetch_next_group(y, C, c);
     FASTLOSS_SIMD
     for (int lane = 0; lane < kLanes; ++lane) {
-      const T yc = yt(c, lane);
-      const T xc = xt(c, lane);
-      const bool zero = yc == T(0);
-      const T y_safe = zero ? T(1) : yc;
-      const T log_q = kLogInput ? xc : fl_log(xc);
-      const T term = yc * (fl_log(y_safe) - log_q);
-      sum[lane] += zero ? T(0) : term;
-      if constexpr (kGrad) {
-        const T slope = kLogInput ? -yc : -yc / xc;
-        gt(c, lane) = zero ? T(0) : slope * gs[lane];
-      }
+      T slope;
+      sum[lane] += kl_term<T, kLogInput, kRatio>(yt(c, lane), xt(c, lane), slope);
+      if constexpr (kGrad) gt(c, lane) = slope * gs[lane];
     }
   }
   if constexpr (kGrad) tile_to_rows(gt.v, C, g, C);
@@ -429,6 +465,27 @@ void kl_group(const T* x, const T* y, std::int64_t C, T* g, const T* gs, GroupLo
     out.weight[lane] = T(1);
     out.invalid[lane] = T(0);
   }
+}
+
+// (x, y, g point at the first row.)
+template <class T, bool kGrad, bool kLogInput>
+void kl_group(const T* x, const T* y, std::int64_t C, T* g, const T* gs, GroupLoss<T>& out) {
+  GroupTile<T> xt, yt;
+  rows_to_tile(x, C, C, xt.v);
+  rows_to_tile(y, C, C, yt.v);
+  if constexpr (!kLogInput) {
+    T unsafe[kLanes] = {};
+    for (std::int64_t c = 0; c < C; ++c) {
+      FASTLOSS_SIMD
+      for (int lane = 0; lane < kLanes; ++lane) {
+        unsafe[lane] = kl_pair_safe(yt(c, lane), xt(c, lane)) ? unsafe[lane] : T(1);
+      }
+    }
+    T any = T(0);
+    for (int lane = 0; lane < kLanes; ++lane) any += unsafe[lane];
+    if (any == T(0)) return kl_group_with<T, kGrad, false, true>(x, y, xt, yt, C, g, gs, out);
+  }
+  kl_group_with<T, kGrad, kLogInput, false>(x, y, xt, yt, C, g, gs, out);
 }
 
 template <class T>

@@ -38,6 +38,13 @@ constexpr std::int64_t tile_capacity(std::int64_t classes) {
 
 namespace tile_detail {
 
+// The register transposes must inline: out of line, their arrays go through memory.
+#if defined(_MSC_VER)
+#define FASTLOSS_TILE_INLINE __forceinline
+#else
+#define FASTLOSS_TILE_INLINE inline __attribute__((always_inline))
+#endif
+
 // Portable fallback (baseline and NEON copies): plain copies.
 template <class T>
 inline void rows_to_tile_scalar(const T* x, std::int64_t stride, std::int64_t C, T* tile) {
@@ -64,7 +71,7 @@ inline void tile_to_rows_scalar(const T* tile, std::int64_t C, T* x, std::int64_
 #if defined(__AVX512F__)
 
 // In-place transpose of 16 rows of 16 floats (r[i][j] -> r[j][i]).
-inline void transpose16(__m512 (&r)[16]) {
+FASTLOSS_TILE_INLINE void transpose16(__m512 (&r)[16]) {
   __m512 t[16];
   for (int i = 0; i < 16; i += 2) {  // pairs of rows interleaved within 128-bit lanes
     t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
@@ -93,7 +100,7 @@ inline void transpose16(__m512 (&r)[16]) {
 }
 
 // In-place transpose of 8 rows of 8 doubles.
-inline void transpose8(__m512d (&r)[8]) {
+FASTLOSS_TILE_INLINE void transpose8(__m512d (&r)[8]) {
   __m512d t[8];  // t[2g + k], 128-bit lane L: column 2L + k of rows 2g, 2g + 1
   for (int g = 0; g < 4; ++g) {
     t[2 * g] = _mm512_unpacklo_pd(r[2 * g], r[2 * g + 1]);
@@ -179,7 +186,7 @@ inline void tile_to_rows(const double* tile, std::int64_t C, double* x, std::int
 #elif defined(__AVX2__)
 
 // In-place transpose of 8 rows of 8 floats.
-inline void transpose8(__m256 (&r)[8]) {
+FASTLOSS_TILE_INLINE void transpose8(__m256 (&r)[8]) {
   __m256 t[8];
   for (int i = 0; i < 8; i += 2) {
     t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
@@ -199,7 +206,7 @@ inline void transpose8(__m256 (&r)[8]) {
 }
 
 // In-place transpose of 4 rows of 4 doubles.
-inline void transpose4(__m256d (&r)[4]) {
+FASTLOSS_TILE_INLINE void transpose4(__m256d (&r)[4]) {
   const __m256d lo01 = _mm256_unpacklo_pd(r[0], r[1]), hi01 = _mm256_unpackhi_pd(r[0], r[1]);
   const __m256d lo23 = _mm256_unpacklo_pd(r[2], r[3]), hi23 = _mm256_unpackhi_pd(r[2], r[3]);
   r[0] = _mm256_permute2f128_pd(lo01, lo23, 0x20);
