@@ -97,17 +97,15 @@ inline void prefetch_next_group(const T* rows, std::int64_t C, std::int64_t c) {
 // gives the 16 rows' totals as vectors (no horizontal sums).
 template <class T, int kSums, class Term>
 void group_row_sums(std::int64_t C, T (&sums)[kSums][kLanes], Term&& term) {
-  alignas(64) T partial[kSums][kLanes * kLanes];  // [k][row * kLanes + lane]
+  alignas(64) T partial[kSums][kLanes * kLanes] = {};  // [k][row * kLanes + lane]
   for (int row = 0; row < kLanes; ++row) {
-    T acc[kSums][kLanes] = {};
+    // Lane partials are updated in place: a local copy makes GCC 12 rebuild the vector from
+    // scalars after the loop's tail (slower than the sums themselves at 100 classes).
     lane_loop(0, C, [&](std::int64_t c, int lane) {
       T v[kSums];
       term(row, c, v);
-      for (int k = 0; k < kSums; ++k) acc[k][lane] += v[k];
+      for (int k = 0; k < kSums; ++k) partial[k][row * kLanes + lane] += v[k];
     });
-    for (int k = 0; k < kSums; ++k) {
-      for (int lane = 0; lane < kLanes; ++lane) partial[k][row * kLanes + lane] = acc[k][lane];
-    }
   }
   for (int k = 0; k < kSums; ++k) {
     alignas(64) T by_lane[kLanes * kLanes];  // [lane * kLanes + row]
