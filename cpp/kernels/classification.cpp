@@ -70,8 +70,9 @@ RowLoss soft_logits_row(const T* x, const T* y, const T* cw, std::int64_t C, T k
   const T m = row_max(x, C);
   double sums[3] = {};  // sum of exp(x - m), of the coefficients, of coef * (m - x)
   chunked_sums<T>(C, sums, [&](std::int64_t begin, std::int64_t end, T (&lanes)[3][kLanes]) {
+    // the next chunk's targets: read once, they would otherwise stall the loop below
     for (std::int64_t c = end; c < end + kFlushEvery && c < C; c += 64 / sizeof(T)) {
-      __builtin_prefetch(y + c);
+      FASTLOSS_PREFETCH(y + c);
     }
     T s[kLanes] = {}, a[kLanes] = {}, b[kLanes] = {};  // locals stay in registers
     lane_loop(begin, end, [&](std::int64_t c, int lane) {
@@ -101,34 +102,47 @@ RowLoss soft_logits_row(const T* x, const T* y, const T* cw, std::int64_t C, T k
 }
 
 // kLanes short rows from logits at once, one row per lane (x, y, g point at the first row).
-// The exponentials run on a tile of x; the target terms need no exponentials and are summed
-// along the rows as they lie in memory (transposing y would cost more than the sums).
-template <class T, bool kGrad>
-void soft_logits_group(const T* x, const T* y, const T* cw, std::int64_t C, T keep, T add,
-                       T* g, const T* gs, GroupLoss<T>& out) {
-  GroupTile<T> xt, gt;
+// The exponentials run on a tile of x. The target terms need no exponentials: rows of at
+// least kLanes classes sum them along the rows as they lie in memory (transposing y would
+// cost more than the sums); shorter rows take them from a tile of y (kTiledTargets), as the
+// row sums would be all scalar tails.
+template <class T, bool kGrad, bool kTiledTargets>
+void soft_logits_group_with(const T* x, const T* y, const T* cw, std::int64_t C, T keep,
+                            T add, T* g, const T* gs, GroupLoss<T>& out) {
+  GroupTile<T> xt, yt, gt;
   rows_to_tile(x, C, C, xt.v);
-  T m[kLanes], s[kLanes] = {};
+  if constexpr (kTiledTargets) rows_to_tile(y, C, C, yt.v);
+  T m[kLanes], s[kLanes] = {}, total[kLanes] = {}, b[kLanes] = {};
   group_max(xt, C, m);
   for (std::int64_t c = 0; c < C; ++c) {
     prefetch_next_group(x, C, c);
     prefetch_next_group(y, C, c);
     FASTLOSS_SIMD
     for (int lane = 0; lane < kLanes; ++lane) {
-      const T e = fl_exp(xt(c, lane) - m[lane]);
+      const T v = xt(c, lane);
+      const T e = fl_exp(v - m[lane]);
       s[lane] += e;
       if constexpr (kGrad) gt(c, lane) = e;
+      if constexpr (kTiledTargets) {
+        const T coef = cw[c] * (yt(c, lane) * keep + add);
+        total[lane] += coef;
+        b[lane] += coef * (m[lane] - v);
+      }
     }
   }
-  T sums[2][kLanes];  // per row: sum of the coefficients, of coef * (m - x)
-  group_row_sums<T, 2>(C, sums, [&](int row, std::int64_t c, T (&v)[2]) {
-    const std::int64_t i = row * C + c;
-    const T coef = cw[c] * (y[i] * keep + add);
-    v[0] = coef;
-    v[1] = coef * (m[row] - x[i]);
-  });
-  const T(&total)[kLanes] = sums[0];
-  const T(&b)[kLanes] = sums[1];
+  if constexpr (!kTiledTargets) {
+    T sums[2][kLanes];  // per row: sum of the coefficients, of coef * (m - x)
+    group_row_sums<T, 2>(C, sums, [&](int row, std::int64_t c, T (&v)[2]) {
+      const std::int64_t i = row * C + c;
+      const T coef = cw[c] * (y[i] * keep + add);
+      v[0] = coef;
+      v[1] = coef * (m[row] - x[i]);
+    });
+    for (int lane = 0; lane < kLanes; ++lane) {
+      total[lane] = sums[0][lane];
+      b[lane] = sums[1][lane];
+    }
+  }
   T ratio[kLanes];
   FASTLOSS_SIMD
   for (int lane = 0; lane < kLanes; ++lane) {
@@ -150,6 +164,16 @@ void soft_logits_group(const T* x, const T* y, const T* cw, std::int64_t C, T ke
       FASTLOSS_SIMD
       for (std::int64_t c = 0; c < C; ++c) gr[c] -= cw[c] * (yr[c] * keep + add) * scale;
     }
+  }
+}
+
+template <class T, bool kGrad>
+void soft_logits_group(const T* x, const T* y, const T* cw, std::int64_t C, T keep, T add,
+                       T* g, const T* gs, GroupLoss<T>& out) {
+  if (C < kLanes) {
+    soft_logits_group_with<T, kGrad, true>(x, y, cw, C, keep, add, g, gs, out);
+  } else {
+    soft_logits_group_with<T, kGrad, false>(x, y, cw, C, keep, add, g, gs, out);
   }
 }
 
@@ -388,7 +412,7 @@ LossSums sparse_categorical_cross_entropy(const RowArgs<T>& a, const CrossEntrop
 // That form needs y / q to stay normal, which kl_ratio_safe checks for a row or a group
 // first; rare data outside it (subnormal or huge values) takes the two-log form.
 template <class T, bool kLogInput, bool kRatio>
-inline T kl_term(T yc, T xc, T& slope) {
+FASTLOSS_MATH_INLINE T kl_term(T yc, T xc, T& slope) {
   const bool zero = yc == T(0);
   const T y_safe = zero ? T(1) : yc;  // keeps log finite; the term is selected away
   T term;
@@ -410,7 +434,7 @@ inline T kl_term(T yc, T xc, T& slope) {
 // Whether y / q is normal (or q is 0, giving the exact +inf) for every class: y is 0 or in
 // [2^-60, 2^60], and so is q.
 template <class T>
-inline bool kl_pair_safe(T yc, T xc) {
+FASTLOSS_MATH_INLINE bool kl_pair_safe(T yc, T xc) {
   const T lo = T(0x1p-60), hi = T(0x1p60);
   const bool y_ok = (yc == T(0)) | ((yc >= lo) & (yc <= hi));
   const bool q_ok = (xc == T(0)) | ((xc >= lo) & (xc <= hi));

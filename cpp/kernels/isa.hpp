@@ -23,6 +23,15 @@
 #define FASTLOSS_SIMD _Pragma("omp simd")
 #endif
 
+// A hint to bring the cache line holding *address into the caches (never faults).
+#if defined(_MSC_VER)
+#include <xmmintrin.h>
+#define FASTLOSS_PREFETCH(address) \
+  _mm_prefetch(reinterpret_cast<const char*>(address), _MM_HINT_T0)
+#else
+#define FASTLOSS_PREFETCH(address) __builtin_prefetch(address)
+#endif
+
 // OpenMP pragmas that vanish when the build has no OpenMP (no unknown-pragma warnings).
 #if defined(_OPENMP)
 #if defined(_MSC_VER)
