@@ -70,10 +70,6 @@ RowLoss soft_logits_row(const T* x, const T* y, const T* cw, std::int64_t C, T k
   const T m = row_max(x, C);
   double sums[3] = {};  // sum of exp(x - m), of the coefficients, of coef * (m - x)
   chunked_sums<T>(C, sums, [&](std::int64_t begin, std::int64_t end, T (&lanes)[3][kLanes]) {
-    // the next chunk's targets: read once, they would otherwise stall the loop below
-    for (std::int64_t c = end; c < end + kFlushEvery && c < C; c += 64 / sizeof(T)) {
-      FASTLOSS_PREFETCH(y + c);
-    }
     T s[kLanes] = {}, a[kLanes] = {}, b[kLanes] = {};  // locals stay in registers
     lane_loop(begin, end, [&](std::int64_t c, int lane) {
       const T e = fl_exp(x[c] - m);
