@@ -20,7 +20,7 @@
 // In brackets: max distance to the correctly rounded result, in representable values.
 //
 //   function   | float32 baseline  avx2      avx512    | float64 baseline  avx2      avx512
-//   exp        |         0.764 [1] 0.758 [1] 0.758 [1] |         0.751 [1] 0.746 [1] 0.746 [1]
+//   exp        |         0.868 [1] 0.853 [1] 0.853 [1] |         0.751 [1] 0.746 [1] 0.746 [1]
 //   log        |         0.835 [1] 0.756 [1] 0.756 [1] |         0.809 [1] 0.737 [1] 0.737 [1]
 //   log1p      |         0.842 [1] 0.756 [1] 0.756 [1] |         0.845 [1] 0.755 [1] 0.755 [1]
 //   softplus   |         0.885 [1] 0.778 [1] 0.778 [1] |         0.860 [1] 0.782 [1] 0.782 [1]
@@ -28,7 +28,9 @@
 //
 // So every helper's contract says "max error: 1 ULP", and tests/test_math.py asserts it under
 // every ISA (float32: 1.05e7 inputs against NumPy float64; float64: 2*10^4 against mpmath).
-// exp's largest errors are in the subnormal range (normal results: <= 0.63 ULP).
+// float exp is the one-word form (exp_single); the double-word form behind softplus and
+// sigmoid measured 0.764 / 0.758 / 0.758 for float. double exp's largest errors are in the
+// subnormal range (normal results: <= 0.63 ULP).
 #pragma once
 
 #include <cmath>
@@ -180,22 +182,33 @@ FASTLOSS_MATH_INLINE T scale_by_pow2(T p, Bits n_biased_twice) {
   return p * from_bits(ea << Consts<T>::kMantissaBits) * from_bits(eb << Consts<T>::kMantissaBits);
 }
 
-// e^x as hi + lo: |lo| <= ulp(hi)/2, and for normal results hi + lo is within 0.13 ULP of e^x
-// (measured), so hi is e^x rounded with at most 0.63 ULP error. x = n*ln2 + r (Cody-Waite,
-// r carried as r + dr), e^r = 1 + r + r^2 q(r) summed as a double-word, 2^n via exponent
-// bits. hi handles NaN/inf/overflow/underflow as documented at fl_exp; lo is then meaningless.
+// Cody-Waite reduction for exp: x = n*ln2 + r + dr with |r| <= ln2/2, dr the rounding error
+// of r; n is returned as n + 2*bias, the argument scale_by_pow2 takes. x is clamped first to
+// where e^x rounds to 0 or overflows (NaN passes both clamps).
 template <class T>
-FASTLOSS_MATH_INLINE void exp_parts(T x, T& hi, T& lo) {
+FASTLOSS_MATH_INLINE void reduce_exp(T& x, T& r, T& dr, typename Consts<T>::Bits& n_biased_twice) {
   using C = Consts<T>;
-  x = x < C::kExpMin ? C::kExpMin : x;  // NaN passes both clamps
+  x = x < C::kExpMin ? C::kExpMin : x;
   x = x > C::kExpMax ? C::kExpMax : x;
   const T t = x * C::kLog2e + C::kRoundMagic;
   const T n = t - C::kRoundMagic;
-  const auto n_biased_twice = static_cast<typename C::Bits>(to_bits(t) - to_bits(C::kRoundMagic) +
-                                                            C::kTwiceBias);
+  n_biased_twice = static_cast<typename C::Bits>(to_bits(t) - to_bits(C::kRoundMagic) +
+                                                 C::kTwiceBias);
   const T r_hi = x - n * C::kLn2Hi;  // exact
-  const T r = r_hi - n * C::kLn2Lo;
-  const T dr = (r_hi - r) - n * C::kLn2Lo;
+  r = r_hi - n * C::kLn2Lo;
+  dr = (r_hi - r) - n * C::kLn2Lo;
+}
+
+// e^x as hi + lo: |lo| <= ulp(hi)/2, and for normal results hi + lo is within 0.13 ULP of e^x
+// (measured), so hi is e^x rounded with at most 0.63 ULP error. e^(r+dr) = 1 + r + r^2 q(r)
+// (+ dr terms) summed as a double-word, 2^n via exponent bits. hi handles NaN/inf/overflow/
+// underflow as documented at fl_exp; lo is then meaningless.
+template <class T>
+FASTLOSS_MATH_INLINE void exp_parts(T x, T& hi, T& lo) {
+  using C = Consts<T>;
+  T r, dr;
+  typename C::Bits n_biased_twice;
+  reduce_exp(x, r, dr, n_biased_twice);
   const T tail = r * r * C::exp_poly(r) + (dr + dr * r);  // e^(r+dr) - 1 - r
   const T y_hi = r + tail;
   const T y_lo = (r - y_hi) + tail;  // Fast2Sum, |tail| <= |r|
@@ -205,6 +218,19 @@ FASTLOSS_MATH_INLINE void exp_parts(T x, T& hi, T& lo) {
   const T p_lo = (p0 - p) + p0_lo;
   hi = scale_by_pow2(p, n_biased_twice);
   lo = scale_by_pow2(p_lo, n_biased_twice);
+}
+
+// e^x in one word, 1 + (r + (r^2 q(r) + dr)) rounded as it goes: about 20% fewer operations
+// than exp_parts. Used for float, where it measured 0.87 ULP at most over every input (see
+// the table at the top); double keeps exp_parts.
+template <class T>
+FASTLOSS_MATH_INLINE T exp_single(T x) {
+  using C = Consts<T>;
+  T r, dr;
+  typename C::Bits n_biased_twice;
+  reduce_exp(x, r, dr, n_biased_twice);
+  const T p = T(1) + (r + (r * r * C::exp_poly(r) + dr));
+  return scale_by_pow2(p, n_biased_twice);
 }
 
 template <class T>
@@ -313,9 +339,13 @@ FASTLOSS_MATH_INLINE T mul_residual(T a, T b, T c) {
 //   gradual (subnormal, rounded once), and +0 below about -103.97 (f32) / -745.13 (f64).
 template <class T>
 FASTLOSS_MATH_INLINE T fl_exp(T x) {
-  T hi, lo;
-  math_detail::exp_parts(x, hi, lo);
-  return hi;
+  if constexpr (sizeof(T) == 4) {
+    return math_detail::exp_single(x);
+  } else {
+    T hi, lo;
+    math_detail::exp_parts(x, hi, lo);
+    return hi;
+  }
 }
 
 // ---------------------------------------------------------------------------------------
