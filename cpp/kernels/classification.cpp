@@ -102,9 +102,13 @@ RowLoss soft_logits_row(const T* x, const T* y, const T* cw, std::int64_t C, T k
 // least kLanes classes sum them along the rows as they lie in memory (transposing y would
 // cost more than the sums); shorter rows take them from a tile of y (kTiledTargets), as the
 // row sums would be all scalar tails.
-template <class T, bool kGrad, bool kTiledTargets>
+// kPlain: no class weights and no smoothing, so each coefficient is the target itself.
+template <class T, bool kGrad, bool kTiledTargets, bool kPlain>
 void soft_logits_group_with(const T* x, const T* y, const T* cw, std::int64_t C, T keep,
                             T add, T* g, const T* gs, GroupLoss<T>& out) {
+  auto coefficient = [&](std::int64_t c, T target) {
+    return kPlain ? target : cw[c] * (target * keep + add);
+  };
   GroupTile<T> xt, yt, gt;
   rows_to_tile(x, C, C, xt.v);
   if constexpr (kTiledTargets) rows_to_tile(y, C, C, yt.v);
@@ -120,7 +124,7 @@ void soft_logits_group_with(const T* x, const T* y, const T* cw, std::int64_t C,
       s[lane] += e;
       if constexpr (kGrad) gt(c, lane) = e;
       if constexpr (kTiledTargets) {
-        const T coef = cw[c] * (yt(c, lane) * keep + add);
+        const T coef = coefficient(c, yt(c, lane));
         total[lane] += coef;
         b[lane] += coef * (m[lane] - v);
       }
@@ -130,7 +134,7 @@ void soft_logits_group_with(const T* x, const T* y, const T* cw, std::int64_t C,
     T sums[2][kLanes];  // per row: sum of the coefficients, of coef * (m - x)
     group_row_sums<T, 2>(C, sums, [&](int row, std::int64_t c, T (&v)[2]) {
       const std::int64_t i = row * C + c;
-      const T coef = cw[c] * (y[i] * keep + add);
+      const T coef = coefficient(c, y[i]);
       v[0] = coef;
       v[1] = coef * (m[row] - x[i]);
     });
@@ -158,18 +162,20 @@ void soft_logits_group_with(const T* x, const T* y, const T* cw, std::int64_t C,
       const T* yr = y + lane * C;
       const T scale = gs[lane];
       FASTLOSS_SIMD
-      for (std::int64_t c = 0; c < C; ++c) gr[c] -= cw[c] * (yr[c] * keep + add) * scale;
+      for (std::int64_t c = 0; c < C; ++c) gr[c] -= coefficient(c, yr[c]) * scale;
     }
   }
 }
 
 template <class T, bool kGrad>
 void soft_logits_group(const T* x, const T* y, const T* cw, std::int64_t C, T keep, T add,
-                       T* g, const T* gs, GroupLoss<T>& out) {
+                       bool plain, T* g, const T* gs, GroupLoss<T>& out) {
   if (C < kLanes) {
-    soft_logits_group_with<T, kGrad, true>(x, y, cw, C, keep, add, g, gs, out);
+    soft_logits_group_with<T, kGrad, true, false>(x, y, cw, C, keep, add, g, gs, out);
+  } else if (plain) {
+    soft_logits_group_with<T, kGrad, false, true>(x, y, cw, C, keep, add, g, gs, out);
   } else {
-    soft_logits_group_with<T, kGrad, false>(x, y, cw, C, keep, add, g, gs, out);
+    soft_logits_group_with<T, kGrad, false, false>(x, y, cw, C, keep, add, g, gs, out);
   }
 }
 
@@ -206,13 +212,17 @@ LossSums categorical_cross_entropy(const RowArgs<T>& a, const CrossEntropyParams
     return g ? soft_probs_row<T, true>(x, y, a.class_weight, C, keep, add, g, gs)
              : soft_probs_row<T, false>(x, y, a.class_weight, C, keep, add, g, gs);
   };
+  bool unit_weights = true;
+  for (std::int64_t c = 0; c < C; ++c) unit_weights &= a.class_weight[c] == T(1);
+  const bool plain = unit_weights && p.label_smoothing == 0.0;
   auto group = [&](std::int64_t r, const T* gs, GroupLoss<T>& out) {
     const T* x = a.y_pred + r * C;
     const T* y = a.y_true + r * C;
+    const T* cw = a.class_weight;
     if (a.grad != nullptr) {
-      soft_logits_group<T, true>(x, y, a.class_weight, C, keep, add, a.grad + r * C, gs, out);
+      soft_logits_group<T, true>(x, y, cw, C, keep, add, plain, a.grad + r * C, gs, out);
     } else {
-      soft_logits_group<T, false>(x, y, a.class_weight, C, keep, add, nullptr, gs, out);
+      soft_logits_group<T, false>(x, y, cw, C, keep, add, plain, nullptr, gs, out);
     }
   };
   const auto one = [](std::int64_t) { return 1.0; };
