@@ -12,7 +12,8 @@
 //   rows_to_tile(x, stride, C, tile)            tile[c * kLanes + lane] = x[lane * stride + c]
 //   tile_to_rows(tile, C, x, stride)            the inverse, writing only columns [0, C)
 // Tiles hold whole SIMD blocks of columns, so tile_capacity rounds C up to kTileColumns.
-// Rows are read in memory order first (see rows_to_tile), so x streams from DRAM at full speed.
+// The 16 rows are read as 16 interleaved streams, which DRAM serves at half speed: callers
+// prefetch the next group's rows while they compute (rowwise.hpp, prefetch_next_group).
 #pragma once
 
 #include <cstdint>
@@ -123,19 +124,10 @@ inline __mmask16 column_mask16(std::int64_t remaining) {
 }
 
 inline void rows_to_tile(const float* x, std::int64_t stride, std::int64_t C, float* tile) {
-  // Rows are first copied in memory order into a zero-padded stage (16 interleaved row
-  // streams read 2x slower from DRAM), then transposed from L1.
-  alignas(64) float stage[kLanes * kMaxTileClasses];
-  const std::int64_t padded = (C + 15) / 16 * 16;
-  for (int i = 0; i < 16; ++i) {
-    for (std::int64_t c0 = 0; c0 < C; c0 += 16) {
-      _mm512_store_ps(stage + i * padded + c0,
-                      _mm512_maskz_loadu_ps(column_mask16(C - c0), x + i * stride + c0));
-    }
-  }
   for (std::int64_t c0 = 0; c0 < C; c0 += 16) {
+    const __mmask16 m = column_mask16(C - c0);
     __m512 r[16];
-    for (int i = 0; i < 16; ++i) r[i] = _mm512_load_ps(stage + i * padded + c0);
+    for (int i = 0; i < 16; ++i) r[i] = _mm512_maskz_loadu_ps(m, x + i * stride + c0);
     transpose16(r);
     for (int j = 0; j < 16; ++j) _mm512_storeu_ps(tile + (c0 + j) * kLanes, r[j]);
   }
@@ -153,18 +145,11 @@ inline void tile_to_rows(const float* tile, std::int64_t C, float* x, std::int64
 
 // Doubles: 8 columns per step, rows 0-7 and 8-15 as two 8x8 blocks.
 inline void rows_to_tile(const double* x, std::int64_t stride, std::int64_t C, double* tile) {
-  alignas(64) double stage[kLanes * kMaxTileClasses];  // as for floats
-  const std::int64_t padded = (C + 7) / 8 * 8;
-  for (int i = 0; i < 16; ++i) {
-    for (std::int64_t c0 = 0; c0 < C; c0 += 8) {
-      const auto m = static_cast<__mmask8>(column_mask16(C - c0 >= 8 ? 8 : C - c0));
-      _mm512_store_pd(stage + i * padded + c0, _mm512_maskz_loadu_pd(m, x + i * stride + c0));
-    }
-  }
   for (std::int64_t c0 = 0; c0 < C; c0 += 8) {
+    const auto m = static_cast<__mmask8>(column_mask16(C - c0 >= 8 ? 8 : C - c0));
     for (int half = 0; half < 2; ++half) {
       __m512d r[8];
-      for (int i = 0; i < 8; ++i) r[i] = _mm512_load_pd(stage + (8 * half + i) * padded + c0);
+      for (int i = 0; i < 8; ++i) r[i] = _mm512_maskz_loadu_pd(m, x + (8 * half + i) * stride + c0);
       transpose8(r);
       for (int j = 0; j < 8; ++j) _mm512_storeu_pd(tile + (c0 + j) * kLanes + 8 * half, r[j]);
     }
@@ -228,18 +213,11 @@ inline __m256i column_mask64(std::int64_t remaining) {
 }
 
 inline void rows_to_tile(const float* x, std::int64_t stride, std::int64_t C, float* tile) {
-  alignas(64) float stage[kLanes * kMaxTileClasses];  // as in the AVX-512 copy
-  const std::int64_t padded = (C + 7) / 8 * 8;
-  for (int i = 0; i < 16; ++i) {
-    for (std::int64_t c0 = 0; c0 < C; c0 += 8) {
-      _mm256_store_ps(stage + i * padded + c0,
-                      _mm256_maskload_ps(x + i * stride + c0, column_mask32(C - c0)));
-    }
-  }
   for (std::int64_t c0 = 0; c0 < C; c0 += 8) {
+    const __m256i m = column_mask32(C - c0);
     for (int half = 0; half < 2; ++half) {
       __m256 r[8];
-      for (int i = 0; i < 8; ++i) r[i] = _mm256_load_ps(stage + (8 * half + i) * padded + c0);
+      for (int i = 0; i < 8; ++i) r[i] = _mm256_maskload_ps(x + (8 * half + i) * stride + c0, m);
       transpose8(r);
       for (int j = 0; j < 8; ++j) _mm256_storeu_ps(tile + (c0 + j) * kLanes + 8 * half, r[j]);
     }
@@ -259,18 +237,13 @@ inline void tile_to_rows(const float* tile, std::int64_t C, float* x, std::int64
 }
 
 inline void rows_to_tile(const double* x, std::int64_t stride, std::int64_t C, double* tile) {
-  alignas(64) double stage[kLanes * kMaxTileClasses];  // as in the AVX-512 copy
-  const std::int64_t padded = (C + 3) / 4 * 4;
-  for (int i = 0; i < 16; ++i) {
-    for (std::int64_t c0 = 0; c0 < C; c0 += 4) {
-      _mm256_store_pd(stage + i * padded + c0,
-                      _mm256_maskload_pd(x + i * stride + c0, column_mask64(C - c0)));
-    }
-  }
   for (std::int64_t c0 = 0; c0 < C; c0 += 4) {
+    const __m256i m = column_mask64(C - c0);
     for (int quarter = 0; quarter < 4; ++quarter) {
       __m256d r[4];
-      for (int i = 0; i < 4; ++i) r[i] = _mm256_load_pd(stage + (4 * quarter + i) * padded + c0);
+      for (int i = 0; i < 4; ++i) {
+        r[i] = _mm256_maskload_pd(x + (4 * quarter + i) * stride + c0, m);
+      }
       transpose4(r);
       for (int j = 0; j < 4; ++j) _mm256_storeu_pd(tile + (c0 + j) * kLanes + 4 * quarter, r[j]);
     }
