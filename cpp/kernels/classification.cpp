@@ -97,13 +97,10 @@ RowLoss soft_logits_row(const T* x, const T* y, const T* cw, std::int64_t C, T k
   return {loss, 1.0, false};
 }
 
-// kLanes short rows from logits at once, one row per lane (x, y, g point at the first row).
-// The exponentials run on a tile of x. The target terms need no exponentials: rows of at
-// least kLanes classes sum them along the rows as they lie in memory (transposing y would
-// cost more than the sums); shorter rows take them from a tile of y (kTiledTargets), as the
-// row sums would be all scalar tails.
-// kPlain: no class weights and no smoothing, so each coefficient is the target itself.
-template <class T, bool kGrad, bool kTiledTargets, bool kPlain>
+// kLanes short rows from logits at once, one row per lane (x, y, g point at the first row),
+// on tiles of x and y. kPlain: no class weights and no smoothing, so each coefficient is the
+// target itself.
+template <class T, bool kGrad, bool kPlain>
 void soft_logits_group_with(const T* x, const T* y, const T* cw, std::int64_t C, T keep,
                             T add, T* g, const T* gs, GroupLoss<T>& out) {
   auto coefficient = [&](std::int64_t c, T target) {
@@ -111,7 +108,7 @@ void soft_logits_group_with(const T* x, const T* y, const T* cw, std::int64_t C,
   };
   GroupTile<T> xt, yt, gt;
   rows_to_tile(x, C, C, xt.v);
-  if constexpr (kTiledTargets) rows_to_tile(y, C, C, yt.v);
+  rows_to_tile(y, C, C, yt.v);
   T m[kLanes], s[kLanes] = {}, total[kLanes] = {}, b[kLanes] = {};
   group_max(xt, C, m);
   for (std::int64_t c = 0; c < C; ++c) {
@@ -121,26 +118,11 @@ void soft_logits_group_with(const T* x, const T* y, const T* cw, std::int64_t C,
     for (int lane = 0; lane < kLanes; ++lane) {
       const T v = xt(c, lane);
       const T e = fl_exp(v - m[lane]);
+      const T coef = coefficient(c, yt(c, lane));
       s[lane] += e;
+      total[lane] += coef;
+      b[lane] += coef * (m[lane] - v);
       if constexpr (kGrad) gt(c, lane) = e;
-      if constexpr (kTiledTargets) {
-        const T coef = coefficient(c, yt(c, lane));
-        total[lane] += coef;
-        b[lane] += coef * (m[lane] - v);
-      }
-    }
-  }
-  if constexpr (!kTiledTargets) {
-    T sums[2][kLanes];  // per row: sum of the coefficients, of coef * (m - x)
-    group_row_sums<T, 2>(C, sums, [&](int row, std::int64_t c, T (&v)[2]) {
-      const std::int64_t i = row * C + c;
-      const T coef = coefficient(c, y[i]);
-      v[0] = coef;
-      v[1] = coef * (m[row] - x[i]);
-    });
-    for (int lane = 0; lane < kLanes; ++lane) {
-      total[lane] = sums[0][lane];
-      b[lane] = sums[1][lane];
     }
   }
   T ratio[kLanes];
@@ -154,28 +136,21 @@ void soft_logits_group_with(const T* x, const T* y, const T* cw, std::int64_t C,
   if constexpr (kGrad) {
     for (std::int64_t c = 0; c < C; ++c) {
       FASTLOSS_SIMD
-      for (int lane = 0; lane < kLanes; ++lane) gt(c, lane) *= ratio[lane];
+      for (int lane = 0; lane < kLanes; ++lane) {
+        gt(c, lane) = gt(c, lane) * ratio[lane] - coefficient(c, yt(c, lane)) * gs[lane];
+      }
     }
     tile_to_rows(gt.v, C, g, C);
-    for (int lane = 0; lane < kLanes; ++lane) {
-      T* gr = g + lane * C;
-      const T* yr = y + lane * C;
-      const T scale = gs[lane];
-      FASTLOSS_SIMD
-      for (std::int64_t c = 0; c < C; ++c) gr[c] -= coefficient(c, yr[c]) * scale;
-    }
   }
 }
 
 template <class T, bool kGrad>
 void soft_logits_group(const T* x, const T* y, const T* cw, std::int64_t C, T keep, T add,
                        bool plain, T* g, const T* gs, GroupLoss<T>& out) {
-  if (C < kLanes) {
-    soft_logits_group_with<T, kGrad, true, false>(x, y, cw, C, keep, add, g, gs, out);
-  } else if (plain) {
-    soft_logits_group_with<T, kGrad, false, true>(x, y, cw, C, keep, add, g, gs, out);
+  if (plain) {
+    soft_logits_group_with<T, kGrad, true>(x, y, cw, C, keep, add, g, gs, out);
   } else {
-    soft_logits_group_with<T, kGrad, false, false>(x, y, cw, C, keep, add, g, gs, out);
+    soft_logits_group_with<T, kGrad, false>(x, y, cw, C, keep, add, g, gs, out);
   }
 }
 

@@ -81,34 +81,6 @@ inline void prefetch_next_group(const T* rows, std::int64_t C, std::int64_t c) {
   for (std::int64_t k = 0; k < kLinesPerStep; ++k) FASTLOSS_PREFETCH(next + k * kLine);
 }
 
-// Per-row sums over a group of kLanes rows, read along the rows as they lie in memory (for
-// terms that need no per-class vector math, where a tile would cost more than it saves).
-// term(row, c, v) sets the kSums values v[k] that element (row, c) adds to sums[k][row].
-// Each row is summed in kLanes fixed lanes; a register transpose of the lane partials then
-// gives the 16 rows' totals as vectors (no horizontal sums).
-template <class T, int kSums, class Term>
-void group_row_sums(std::int64_t C, T (&sums)[kSums][kLanes], Term&& term) {
-  alignas(64) T partial[kSums][kLanes * kLanes] = {};  // [k][row * kLanes + lane]
-  for (int row = 0; row < kLanes; ++row) {
-    // Lane partials are updated in place: a local copy makes GCC 12 rebuild the vector from
-    // scalars after the loop's tail (slower than the sums themselves at 100 classes).
-    lane_loop(0, C, [&](std::int64_t c, int lane) {
-      T v[kSums];
-      term(row, c, v);
-      for (int k = 0; k < kSums; ++k) partial[k][row * kLanes + lane] += v[k];
-    });
-  }
-  for (int k = 0; k < kSums; ++k) {
-    alignas(64) T by_lane[kLanes * kLanes];  // [lane * kLanes + row]
-    rows_to_tile(partial[k], kLanes, kLanes, by_lane);
-    for (int row = 0; row < kLanes; ++row) sums[k][row] = T(0);
-    for (int lane = 0; lane < kLanes; ++lane) {
-      FASTLOSS_SIMD
-      for (int row = 0; row < kLanes; ++row) sums[k][row] += by_lane[lane * kLanes + row];
-    }
-  }
-}
-
 // The mean's gradient denominator: sum over rows of sample_weight x row_weight(r).
 template <class T, class RowWeightFn>
 double gradient_scale(const RowArgs<T>& a, RowWeightFn&& row_weight) {
