@@ -18,10 +18,6 @@ FASTLOSS_BEGIN_ISA_NAMESPACE
 
 namespace {
 
-// KL's short-row groups gather two matrices and take two logs per element; beyond this many
-// classes its per-row path is faster (measured at C = 10...200, AVX-512).
-constexpr std::int64_t kKlGroupClasses = 128;
-
 // ---- elementwise ----------------------------------------------------------------------
 
 template <class T, bool kLogits, bool kPosWeightArray, bool kClip = false>
@@ -520,7 +516,7 @@ LossSums kl_divergence(const RowArgs<T>& a, const KlDivergenceParams& p) {
       else kl_group<T, false, false>(x, y, C, g, gs, out);
     }
   };
-  return rowwise(a, row, group, [](std::int64_t) { return 1.0; }, kKlGroupClasses);
+  return rowwise(a, row, group, [](std::int64_t) { return 1.0; });
 }
 
 }  // namespace

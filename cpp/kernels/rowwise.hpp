@@ -36,8 +36,8 @@ T row_max(const T* x, std::int64_t n) {
 }
 
 // Rows of at most this many classes are processed kLanes rows at a time, one row per SIMD
-// lane (a row of a few classes is too short to vectorize along). A loss may pass its own
-// limit, measured for it.
+// lane (a row of a few classes is too short to vectorize along), through tiles (tile.hpp).
+// A loss may pass a lower limit.
 constexpr std::int64_t kShortRowClasses = kMaxTileClasses;
 
 // A column-major tile of one group's rows (see tile.hpp), on the stack.
