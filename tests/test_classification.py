@@ -701,10 +701,10 @@ def test_short_row_groups(isa: str, dtype: Any, classes: int) -> None:
             kw = dict(options, axis=axis)
             loss, grad = call(name, yt, yp, return_grad=True, **kw)
             none = call(name, yt, yp, reduction="none", **kw)
-            want_loss, want_grad = oracle(name, yt.astype(np.float64) if yt.dtype.kind == "f"
-                                          else yt, yp.astype(np.float64), return_grad=True, **kw)
-            want_none = oracle(name, yt.astype(np.float64) if yt.dtype.kind == "f" else yt,
-                               yp.astype(np.float64), reduction="none", **kw)
+            yt64 = yt.astype(np.float64) if yt.dtype.kind == "f" else yt
+            yp64 = yp.astype(np.float64)
+            want_loss, want_grad = oracle(name, yt64, yp64, return_grad=True, **kw)
+            want_none = oracle(name, yt64, yp64, reduction="none", **kw)
             assert_close(loss, want_loss, value_rtol(dtype), what)
             assert_close(none, want_none, value_rtol(dtype), what + " none")
             # gradients are O(1/rows); with one class they cancel to 0 up to rounding

@@ -408,14 +408,20 @@ FASTLOSS_MATH_INLINE T kl_term(T yc, T xc, T& slope) {
   return zero ? T(0) : term;
 }
 
-// Whether y / q is normal (or q is 0, giving the exact +inf) for every class: y is 0 or in
-// [2^-60, 2^60], and so is q.
+// Whether y / q stays normal (or q is 0, giving the exact +inf) for all n classes at x, y (a
+// row, or a group's kLanes contiguous rows): each y is 0 or in [2^-60, 2^60], and so is q.
 template <class T>
-FASTLOSS_MATH_INLINE bool kl_pair_safe(T yc, T xc) {
+bool kl_ratio_safe(const T* x, const T* y, std::int64_t n) {
   const T lo = T(0x1p-60), hi = T(0x1p60);
-  const bool y_ok = (yc == T(0)) | ((yc >= lo) & (yc <= hi));
-  const bool q_ok = (xc == T(0)) | ((xc >= lo) & (xc <= hi));
-  return y_ok & q_ok;
+  T unsafe[kLanes] = {};
+  lane_loop(0, n, [&](std::int64_t i, int lane) {
+    const bool y_ok = (y[i] == T(0)) | ((y[i] >= lo) & (y[i] <= hi));
+    const bool q_ok = (x[i] == T(0)) | ((x[i] >= lo) & (x[i] <= hi));
+    unsafe[lane] = y_ok & q_ok ? unsafe[lane] : T(1);
+  });
+  T any = T(0);
+  for (int lane = 0; lane < kLanes; ++lane) any += unsafe[lane];
+  return any == T(0);
 }
 
 template <class T, bool kGrad, bool kLogInput, bool kRatio>
@@ -436,13 +442,7 @@ RowLoss kl_row_with(const T* x, const T* y, std::int64_t C, T* g, T gs) {
 template <class T, bool kGrad, bool kLogInput>
 RowLoss kl_row(const T* x, const T* y, std::int64_t C, T* g, T gs) {
   if constexpr (!kLogInput) {
-    T unsafe[kLanes] = {};
-    lane_loop(0, C, [&](std::int64_t c, int lane) {
-      unsafe[lane] = kl_pair_safe(y[c], x[c]) ? unsafe[lane] : T(1);
-    });
-    T any = T(0);
-    for (int lane = 0; lane < kLanes; ++lane) any += unsafe[lane];
-    if (any == T(0)) return kl_row_with<T, kGrad, false, true>(x, y, C, g, gs);
+    if (kl_ratio_safe(x, y, C)) return kl_row_with<T, kGrad, false, true>(x, y, C, g, gs);
   }
   return kl_row_with<T, kGrad, kLogInput, false>(x, y, C, g, gs);
 }
@@ -478,16 +478,9 @@ void kl_group(const T* x, const T* y, std::int64_t C, T* g, const T* gs, GroupLo
   rows_to_tile(x, C, C, xt.v);
   rows_to_tile(y, C, C, yt.v);
   if constexpr (!kLogInput) {
-    T unsafe[kLanes] = {};
-    for (std::int64_t c = 0; c < C; ++c) {
-      FASTLOSS_SIMD
-      for (int lane = 0; lane < kLanes; ++lane) {
-        unsafe[lane] = kl_pair_safe(yt(c, lane), xt(c, lane)) ? unsafe[lane] : T(1);
-      }
+    if (kl_ratio_safe(x, y, kLanes * C)) {
+      return kl_group_with<T, kGrad, false, true>(x, y, xt, yt, C, g, gs, out);
     }
-    T any = T(0);
-    for (int lane = 0; lane < kLanes; ++lane) any += unsafe[lane];
-    if (any == T(0)) return kl_group_with<T, kGrad, false, true>(x, y, xt, yt, C, g, gs, out);
   }
   kl_group_with<T, kGrad, kLogInput, false>(x, y, xt, yt, C, g, gs, out);
 }
