@@ -349,6 +349,20 @@ def test_subnormal_inputs_and_outputs(isa: str, dtype: type) -> None:
         assert np.all(ulp_distance(y, ref) <= MAX_ULP[dtype]), name
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_log_positive_is_log_on_its_domain(isa: str, dtype: Any) -> None:
+    # fl_log_positive only drops fl_log's selects for zero, negative and subnormal inputs:
+    # on positive normal numbers, +inf and NaN it must give fl_log's results bit for bit.
+    if dtype == np.float32:
+        x = f32_sweep()
+    else:
+        x = _bit_uniform(np.random.default_rng(5), float.fromhex("0x1p-1074"),
+                         float.fromhex("0x1.fffffffffffffp+1023"), 10**6)
+    x = x[(x >= np.finfo(dtype).tiny) | np.isnan(x)]
+    x = np.concatenate([x, np.array([np.inf, np.nan], dtype=dtype)])
+    np.testing.assert_array_equal(evaluate("log_positive", x), evaluate("log", x))
+
+
 @pytest.mark.parametrize("name", FUNCTIONS)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_results_do_not_depend_on_position(isa: str, name: str, dtype: type) -> None:

@@ -17,6 +17,7 @@ MathFunction parse_function(const std::string& name) {
   if (name == "log1p") return MathFunction::log1p;
   if (name == "softplus") return MathFunction::softplus;
   if (name == "sigmoid") return MathFunction::sigmoid;
+  if (name == "log_positive") return MathFunction::log_positive;
   throw py::value_error("unknown math function '" + name + "'");
 }
 

@@ -386,10 +386,11 @@ LossSums sparse_categorical_cross_entropy(const RowArgs<T>& a, const CrossEntrop
 // sum_c y_c (log y_c - log q_c), terms with y_c == 0 are 0; log q_c = x_c with log_input.
 // For probabilities, y (log y - log q) = y log(y / q): one log instead of two, and the ratio
 // is the gradient's -y / q as well (and more accurate: no cancellation of two large logs).
-// That form needs y / q to stay normal, which kl_ratio_safe checks for a row or a group
-// first; rare data outside it (subnormal or huge values) takes the two-log form.
+// That form needs y / q to be a normal number (or +inf from q = 0); `unsafe` is set where it
+// is not (under- or overflow, negative or NaN input), and callers then redo the chunk in the
+// two-log form. Checking on the same pass keeps the reads and the logs overlapped.
 template <class T, bool kLogInput, bool kRatio>
-FASTLOSS_MATH_INLINE T kl_term(T yc, T xc, T& slope) {
+FASTLOSS_MATH_INLINE T kl_term(T yc, T xc, T& slope, T& unsafe) {
   const bool zero = yc == T(0);
   const T y_safe = zero ? T(1) : yc;  // keeps log finite; the term is selected away
   T term;
@@ -397,8 +398,13 @@ FASTLOSS_MATH_INLINE T kl_term(T yc, T xc, T& slope) {
     term = yc * (fl_log(y_safe) - xc);
     slope = -yc;
   } else if constexpr (kRatio) {
-    const T ratio = y_safe / xc;
-    term = yc * fl_log(ratio);
+    // y, not y_safe: a select before a division makes GCC emit one division per arm. Where
+    // y = 0 the ratio is 0 or NaN, and the term and the slope are selected away.
+    const T ratio = yc / xc;
+    const bool normal = (ratio >= std::numeric_limits<T>::min()) &
+                        ((ratio <= std::numeric_limits<T>::max()) | (xc == T(0)));
+    unsafe = normal | zero ? unsafe : T(1);
+    term = yc * fl_log_positive(ratio);
     slope = -ratio;
   } else {
     term = yc * (fl_log(y_safe) - fl_log(xc));
@@ -408,67 +414,67 @@ FASTLOSS_MATH_INLINE T kl_term(T yc, T xc, T& slope) {
   return zero ? T(0) : term;
 }
 
-// Whether y / q stays normal (or q is 0, giving the exact +inf) for all n classes at x, y (a
-// row, or a group's kLanes contiguous rows): each y is 0 or in [2^-60, 2^60], and so is q.
 template <class T>
-bool kl_ratio_safe(const T* x, const T* y, std::int64_t n) {
-  const T lo = T(0x1p-60), hi = T(0x1p60);
-  T unsafe[kLanes] = {};
-  lane_loop(0, n, [&](std::int64_t i, int lane) {
-    const bool y_ok = (y[i] == T(0)) | ((y[i] >= lo) & (y[i] <= hi));
-    const bool q_ok = (x[i] == T(0)) | ((x[i] >= lo) & (x[i] <= hi));
-    unsafe[lane] = y_ok & q_ok ? unsafe[lane] : T(1);
-  });
+bool none_set(const T (&flags)[kLanes]) {
   T any = T(0);
-  for (int lane = 0; lane < kLanes; ++lane) any += unsafe[lane];
+  for (int lane = 0; lane < kLanes; ++lane) any += flags[lane];
   return any == T(0);
 }
 
+// Classes [begin, end) of one row into `sum`; false if the ratio form hit an unsafe element.
 template <class T, bool kGrad, bool kLogInput, bool kRatio>
-RowLoss kl_row_with(const T* x, const T* y, std::int64_t C, T* g, T gs) {
-  double sums[1] = {};
-  chunked_sums<T>(C, sums, [&](std::int64_t begin, std::int64_t end, T (&lanes)[1][kLanes]) {
-    T sum[kLanes] = {};  // a local stays in registers
-    lane_loop(begin, end, [&](std::int64_t c, int lane) {
-      T slope;
-      sum[lane] += kl_term<T, kLogInput, kRatio>(y[c], x[c], slope);
-      if constexpr (kGrad) g[c] = slope * gs;
-    });
-    for (int lane = 0; lane < kLanes; ++lane) lanes[0][lane] = sum[lane];
+bool kl_chunk(const T* x, const T* y, std::int64_t begin, std::int64_t end, T* g, T gs,
+              T (&out)[kLanes]) {
+  T sum[kLanes] = {};  // locals stay in registers
+  T unsafe[kLanes] = {};
+  lane_loop(begin, end, [&](std::int64_t c, int lane) {
+    T slope;
+    sum[lane] += kl_term<T, kLogInput, kRatio>(y[c], x[c], slope, unsafe[lane]);
+    if constexpr (kGrad) g[c] = slope * gs;
   });
-  return {sums[0], 1.0, false};
+  for (int lane = 0; lane < kLanes; ++lane) out[lane] = sum[lane];
+  return none_set(unsafe);
 }
 
 template <class T, bool kGrad, bool kLogInput>
 RowLoss kl_row(const T* x, const T* y, std::int64_t C, T* g, T gs) {
-  if constexpr (!kLogInput) {
-    if (kl_ratio_safe(x, y, C)) return kl_row_with<T, kGrad, false, true>(x, y, C, g, gs);
-  }
-  return kl_row_with<T, kGrad, kLogInput, false>(x, y, C, g, gs);
+  double sums[1] = {};
+  chunked_sums<T>(C, sums, [&](std::int64_t begin, std::int64_t end, T (&lanes)[1][kLanes]) {
+    if constexpr (kLogInput) {
+      kl_chunk<T, kGrad, true, false>(x, y, begin, end, g, gs, lanes[0]);
+    } else if (!kl_chunk<T, kGrad, false, true>(x, y, begin, end, g, gs, lanes[0])) {
+      kl_chunk<T, kGrad, false, false>(x, y, begin, end, g, gs, lanes[0]);
+    }
+  });
+  return {sums[0], 1.0, false};
 }
 
-// kLanes short rows at once, one row per lane, on tiles of x and y (and the gradient).
+// kLanes short rows at once, one row per lane, on tiles of x and y (and the gradient);
+// false if the ratio form hit an unsafe element.
 template <class T, bool kGrad, bool kLogInput, bool kRatio>
-void kl_group_with(const T* x, const T* y, const GroupTile<T>& xt, const GroupTile<T>& yt,
-                   std::int64_t C, T* g, const T* gs, GroupLoss<T>& out) {
+bool kl_group_with(const GroupTile<T>& xt, const GroupTile<T>& yt, std::int64_t C, T* g,
+                   const T* gs, GroupLoss<T>& out, const T* x, const T* y) {
   GroupTile<T> gt;
   T sum[kLanes] = {};
+  T unsafe[kLanes] = {};
   for (std::int64_t c = 0; c < C; ++c) {
     prefetch_next_group(x, C, c);
     prefetch_next_group(y, C, c);
     FASTLOSS_SIMD
     for (int lane = 0; lane < kLanes; ++lane) {
       T slope;
-      sum[lane] += kl_term<T, kLogInput, kRatio>(yt(c, lane), xt(c, lane), slope);
+      sum[lane] += kl_term<T, kLogInput, kRatio>(yt(c, lane), xt(c, lane), slope, unsafe[lane]);
       if constexpr (kGrad) gt(c, lane) = slope * gs[lane];
     }
   }
+  if (!none_set(unsafe)) return false;
   if constexpr (kGrad) tile_to_rows(gt.v, C, g, C);
   for (int lane = 0; lane < kLanes; ++lane) {
     out.loss[lane] = sum[lane];
     out.weight[lane] = T(1);
     out.invalid[lane] = T(0);
   }
+  return true;
 }
 
 // (x, y, g point at the first row.)
@@ -477,16 +483,41 @@ void kl_group(const T* x, const T* y, std::int64_t C, T* g, const T* gs, GroupLo
   GroupTile<T> xt, yt;
   rows_to_tile(x, C, C, xt.v);
   rows_to_tile(y, C, C, yt.v);
-  if constexpr (!kLogInput) {
-    if (kl_ratio_safe(x, y, kLanes * C)) {
-      return kl_group_with<T, kGrad, false, true>(x, y, xt, yt, C, g, gs, out);
-    }
+  if constexpr (kLogInput) {
+    kl_group_with<T, kGrad, true, false>(xt, yt, C, g, gs, out, x, y);
+  } else if (!kl_group_with<T, kGrad, false, true>(xt, yt, C, g, gs, out, x, y)) {
+    kl_group_with<T, kGrad, false, false>(xt, yt, C, g, gs, out, x, y);
   }
-  kl_group_with<T, kGrad, kLogInput, false>(x, y, xt, yt, C, g, gs, out);
+}
+
+// Without per-row losses or sample weights every row weighs 1 and only the total is
+// needed: the rows' terms form one flat sum over rows * C contiguous elements, with no
+// per-row bookkeeping and no tiles for short rows.
+template <class T>
+LossSums kl_divergence_total(const RowArgs<T>& a, const KlDivergenceParams& p) {
+  const T gs = static_cast<T>(a.grad != nullptr && a.grad_mean ? 1.0 / static_cast<double>(a.rows)
+                                                               : 1.0);
+  LossSums total = blocked_reduce<LossSums>(
+      a.rows * a.classes, a.num_threads, [&](std::int64_t begin, std::int64_t end) {
+        const T* x = a.y_pred + begin;
+        const T* y = a.y_true + begin;
+        T* g = a.grad != nullptr ? a.grad + begin : nullptr;
+        const std::int64_t n = end - begin;
+        RowLoss part;
+        if (p.log_input) {
+          part = g ? kl_row<T, true, true>(x, y, n, g, gs) : kl_row<T, false, true>(x, y, n, g, gs);
+        } else {
+          part = g ? kl_row<T, true, false>(x, y, n, g, gs) : kl_row<T, false, false>(x, y, n, g, gs);
+        }
+        return LossSums{part.loss, 0.0, -1};
+      });
+  total.weight = static_cast<double>(a.rows);
+  return total;
 }
 
 template <class T>
 LossSums kl_divergence(const RowArgs<T>& a, const KlDivergenceParams& p) {
+  if (a.out == nullptr && a.sample_weight == nullptr) return kl_divergence_total(a, p);
   const std::int64_t C = a.classes;
   auto row = [&](std::int64_t r, T gs) -> RowLoss {
     const T* x = a.y_pred + r * C;

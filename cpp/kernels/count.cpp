@@ -1,14 +1,16 @@
 #include "kernels/count.hpp"
 
+#include <limits>
+
 #include "kernels/elementwise.hpp"
 
 FASTLOSS_BEGIN_ISA_NAMESPACE
 
 namespace {
 
-template <class T, bool kLogInput, bool kFull>
+template <class T, bool kLogInput, bool kFull, bool kNormalRate = false>
 LossSums poisson_with(const ElementwiseArgs<T>& a, const PoissonParams& p) {
-  PoissonOp<T, kLogInput, kFull> op;
+  PoissonOp<T, kLogInput, kFull, kNormalRate> op;
   op.eps = static_cast<T>(p.eps);
   return elementwise(a, op);
 }
@@ -17,6 +19,10 @@ template <class T>
 LossSums poisson(const ElementwiseArgs<T>& a, const PoissonParams& p) {
   if (p.log_input) {
     return p.full ? poisson_with<T, true, true>(a, p) : poisson_with<T, true, false>(a, p);
+  }
+  if (static_cast<T>(p.eps) >= std::numeric_limits<T>::min()) {
+    return p.full ? poisson_with<T, false, true, true>(a, p)
+                  : poisson_with<T, false, false, true>(a, p);
   }
   return p.full ? poisson_with<T, false, true>(a, p) : poisson_with<T, false, false>(a, p);
 }

@@ -18,7 +18,9 @@ constexpr double kHalfLog2Pi = 0.91893853320467274178;
 // kFull adds Stirling's approximation of log(y!), y log y - y + 0.5 log(2 pi y), where y > 1
 // (0 elsewhere, as PyTorch); it does not depend on y_pred.
 // Invalid: negative counts, and negative rates when they are not logs.
-template <class T, bool kLogInput, bool kFull>
+// kNormalRate: eps is a normal number, so every valid rate y_pred + eps is one too (or +inf,
+// NaN) and the log skips the selects for zero and subnormal arguments (fl_log_positive).
+template <class T, bool kLogInput, bool kFull, bool kNormalRate = false>
 struct PoissonOp : PlainOp {
   static constexpr bool kValidates = true;
   T eps;
@@ -40,7 +42,7 @@ struct PoissonOp : PlainOp {
     } else {
       const T rate = p + eps;
       g = T(1) - t / rate;
-      l = p - t * fl_log(rate);
+      l = p - t * (kNormalRate ? fl_log_positive(rate) : fl_log(rate));
     }
     if constexpr (kFull) {
       const bool counted = t > T(1);

@@ -33,6 +33,9 @@ void math_eval(MathFunction f, const T* x, T* y, std::int64_t n) {
     case MathFunction::sigmoid:
       apply(x, y, n, [](T v) { return fl_sigmoid(v); });
       break;
+    case MathFunction::log_positive:
+      apply(x, y, n, [](T v) { return fl_log_positive(v); });
+      break;
   }
 }
 

@@ -119,7 +119,14 @@ struct PoissonParams {
 };
 
 // Elementwise math helpers, exposed so tests can measure their error.
-enum class MathFunction : int { exp = 0, log = 1, log1p = 2, softplus = 3, sigmoid = 4 };
+enum class MathFunction : int {
+  exp = 0,
+  log = 1,
+  log1p = 2,
+  softplus = 3,
+  sigmoid = 4,
+  log_positive = 5,
+};
 
 template <class T>
 using RegressionFn = LossSums (*)(const ElementwiseArgs<T>&, const RegressionParams&);
