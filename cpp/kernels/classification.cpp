@@ -391,15 +391,15 @@ LossSums sparse_categorical_cross_entropy(const RowArgs<T>& a, const CrossEntrop
 // two-log form. Checking on the same pass keeps the reads and the logs overlapped.
 template <class T, bool kLogInput, bool kRatio>
 FASTLOSS_MATH_INLINE T kl_term(T yc, T xc, T& slope, T& unsafe) {
+  // Where y = 0 the terms below are NaN (0 * -inf, 0 / 0) and selected away at the end.
+  // Selecting a safe argument first instead makes GCC compute each log (or division) once
+  // per case.
   const bool zero = yc == T(0);
-  const T y_safe = zero ? T(1) : yc;  // keeps log finite; the term is selected away
   T term;
   if constexpr (kLogInput) {
-    term = yc * (fl_log(y_safe) - xc);
+    term = yc * (fl_log(yc) - xc);
     slope = -yc;
   } else if constexpr (kRatio) {
-    // y, not y_safe: a select before a division makes GCC emit one division per arm. Where
-    // y = 0 the ratio is 0 or NaN, and the term and the slope are selected away.
     const T ratio = yc / xc;
     const bool normal = (ratio >= std::numeric_limits<T>::min()) &
                         ((ratio <= std::numeric_limits<T>::max()) | (xc == T(0)));
@@ -407,7 +407,7 @@ FASTLOSS_MATH_INLINE T kl_term(T yc, T xc, T& slope, T& unsafe) {
     term = yc * fl_log_positive(ratio);
     slope = -ratio;
   } else {
-    term = yc * (fl_log(y_safe) - fl_log(xc));
+    term = yc * (fl_log(yc) - fl_log(xc));
     slope = -yc / xc;
   }
   slope = zero ? T(0) : slope;

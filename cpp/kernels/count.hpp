@@ -45,10 +45,11 @@ struct PoissonOp : PlainOp {
       l = p - t * (kNormalRate ? fl_log_positive(rate) : fl_log(rate));
     }
     if constexpr (kFull) {
+      // NaN at t = 0 (0 * -inf), selected away. (A select on fl_log's argument instead makes
+      // GCC compute the log once per case.)
       const bool counted = t > T(1);
-      const T ts = counted ? t : T(1);  // keeps the log finite where the term is selected away
-      const T log_t = fl_log(ts);
-      const T stirling = ts * log_t - ts + (T(0.5) * log_t + T(kHalfLog2Pi));
+      const T log_t = fl_log(t);
+      const T stirling = t * log_t - t + (T(0.5) * log_t + T(kHalfLog2Pi));
       l += counted ? stirling : T(0);
     }
     return l;

@@ -11,8 +11,9 @@
 //   T fl_exp(T x)   T fl_log(T x)   T fl_log_positive(T x)   T fl_log1p(T x)
 //   T fl_softplus(T x) = log(1 + e^x)   T fl_log_sigmoid(T x) = -softplus(-x)
 //   T fl_sigmoid(T x) = 1 / (1 + e^-x)
-// Keep selects before divisions in loops that call them (see add_log1p_unit), and check
-// new loops with -fopt-info-vec-missed.
+// Keep selects before divisions in loops that call them (see add_log1p_unit), do not select
+// the argument of fl_log (GCC then computes the log once per case: kl_term), and check new
+// loops with -fopt-info-vec-missed.
 //
 // Measured max error, in ULP of the exact result (subnormal results: ULP = 2^-149 / 2^-1074).
 // float32: EVERY float32 input, against float64 libm. float64: 10^8 random inputs per function
