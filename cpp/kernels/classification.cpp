@@ -59,17 +59,19 @@ LossSums hinge(const ElementwiseArgs<T>& a) {
 // loss = sum_c a_c (m - x_c) + A log s and grad_c = softmax_c A - a_c, with A = sum a_c.
 
 // Soft targets from logits: pass 1 finds the max, pass 2 sums exponentials (stashed in the
-// gradient row) and the target terms, pass 3 finishes the gradient.
-template <class T, bool kGrad>
+// gradient row) and the target terms, pass 3 finishes the gradient. kPlain: no class weights
+// and no smoothing, so each coefficient is the target itself.
+template <class T, bool kGrad, bool kPlain>
 RowLoss soft_logits_row(const T* x, const T* y, const T* cw, std::int64_t C, T keep, T add,
                         T* g, T gs) {
+  auto coefficient = [&](std::int64_t c) { return kPlain ? y[c] : cw[c] * (y[c] * keep + add); };
   const T m = row_max(x, C);
   double sums[3] = {};  // sum of exp(x - m), of the coefficients, of coef * (m - x)
   chunked_sums<T>(C, sums, [&](std::int64_t begin, std::int64_t end, T (&lanes)[3][kLanes]) {
     T s[kLanes] = {}, a[kLanes] = {}, b[kLanes] = {};  // locals stay in registers
     lane_loop(begin, end, [&](std::int64_t c, int lane) {
       const T e = fl_exp(x[c] - m);
-      const T coef = cw[c] * (y[c] * keep + add);
+      const T coef = coefficient(c);
       s[lane] += e;
       a[lane] += coef;
       b[lane] += coef * (m - x[c]);
@@ -87,15 +89,14 @@ RowLoss soft_logits_row(const T* x, const T* y, const T* cw, std::int64_t C, T k
   if constexpr (kGrad) {
     const T softmax_scale = static_cast<T>(total / s) * gs;
     for (std::int64_t c = 0; c < C; ++c) {
-      g[c] = g[c] * softmax_scale - cw[c] * (y[c] * keep + add) * gs;
+      g[c] = g[c] * softmax_scale - coefficient(c) * gs;
     }
   }
   return {loss, 1.0, false};
 }
 
 // kLanes short rows from logits at once, one row per lane (x, y, g point at the first row),
-// on tiles of x and y. kPlain: no class weights and no smoothing, so each coefficient is the
-// target itself.
+// on tiles of x and y. kPlain as for soft_logits_row.
 template <class T, bool kGrad, bool kPlain>
 void soft_logits_group_with(const T* x, const T* y, const T* cw, std::int64_t C, T keep,
                             T add, T* g, const T* gs, GroupLoss<T>& out) {
@@ -172,20 +173,25 @@ LossSums categorical_cross_entropy(const RowArgs<T>& a, const CrossEntropyParams
   const std::int64_t C = a.classes;
   const T keep = static_cast<T>(1.0 - p.label_smoothing);
   const T add = static_cast<T>(p.label_smoothing / static_cast<double>(C));
-  auto row = [&](std::int64_t r, T gs) -> RowLoss {
-    const T* x = a.y_pred + r * C;
-    const T* y = a.y_true + r * C;
-    T* g = a.grad != nullptr ? a.grad + r * C : nullptr;
-    if (p.from_logits) {
-      return g ? soft_logits_row<T, true>(x, y, a.class_weight, C, keep, add, g, gs)
-               : soft_logits_row<T, false>(x, y, a.class_weight, C, keep, add, g, gs);
-    }
-    return g ? soft_probs_row<T, true>(x, y, a.class_weight, C, keep, add, g, gs)
-             : soft_probs_row<T, false>(x, y, a.class_weight, C, keep, add, g, gs);
-  };
   bool unit_weights = true;
   for (std::int64_t c = 0; c < C; ++c) unit_weights &= a.class_weight[c] == T(1);
   const bool plain = unit_weights && p.label_smoothing == 0.0;
+  auto row = [&](std::int64_t r, T gs) -> RowLoss {
+    const T* x = a.y_pred + r * C;
+    const T* y = a.y_true + r * C;
+    const T* cw = a.class_weight;
+    T* g = a.grad != nullptr ? a.grad + r * C : nullptr;
+    if (p.from_logits) {
+      if (plain) {
+        return g ? soft_logits_row<T, true, true>(x, y, cw, C, keep, add, g, gs)
+                 : soft_logits_row<T, false, true>(x, y, cw, C, keep, add, g, gs);
+      }
+      return g ? soft_logits_row<T, true, false>(x, y, cw, C, keep, add, g, gs)
+               : soft_logits_row<T, false, false>(x, y, cw, C, keep, add, g, gs);
+    }
+    return g ? soft_probs_row<T, true>(x, y, cw, C, keep, add, g, gs)
+             : soft_probs_row<T, false>(x, y, cw, C, keep, add, g, gs);
+  };
   auto group = [&](std::int64_t r, const T* gs, GroupLoss<T>& out) {
     const T* x = a.y_pred + r * C;
     const T* y = a.y_true + r * C;
