@@ -497,35 +497,60 @@ def test_kl_zero_targets(isa: str, dtype: Any) -> None:
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("classes", [10, 200])  # short-row groups and the per-row path
 def test_kl_tiny_and_huge_values(isa: str, dtype: Any, classes: int) -> None:
-    # KL takes log(y / q) with one log when every ratio stays normal; rows or groups holding
-    # subnormal, tiny or huge values take log y - log q instead. Both must match the oracle.
+    # KL takes log(y / q) with one log where every ratio is a normal number; chunks, rows or
+    # groups with a ratio that under- or overflows take log y - log q instead. Per-row losses
+    # go through rows and groups, sums through one flat pass: all must match the oracle.
     rng = np.random.default_rng(classes)
-    y = f32(rng.uniform(0.01, 1.0, size=(40, classes)))
-    q = f32(rng.uniform(0.01, 1.0, size=(40, classes)))
-    y[3, 1], q[5, 2] = 1e-40, 1e-40  # subnormal in float32, below 2^-60 in float64
-    y[20, 0], q[20, 0] = 1e-30, 1e25  # ratio far outside the normal range
-    q[33, 4] = 0.0                    # y > 0 with q = 0: +inf
-    yt, qt = y.astype(dtype), q.astype(dtype)
-    loss, grad = fastloss.kl_divergence(yt, qt, reduction="none", return_grad=True)
+    y = rng.uniform(0.01, 1.0, size=(40, classes)).astype(dtype)
+    q = rng.uniform(0.01, 1.0, size=(40, classes)).astype(dtype)
+    tiny = dtype(1e-40) if dtype == np.float32 else dtype(1e-310)  # subnormal
+    y[3, 1], q[5, 2] = tiny, tiny
+    y[20, 0], q[20, 0] = dtype(1e-30), dtype(1e25)     # ratio 1e-55: underflows float32
+    if dtype == np.float64:
+        y[27, 2], q[27, 2] = 1e-200, 1e200             # ratio 1e-400: underflows float64
+    q[33, 4] = 0.0                                     # y > 0 with q = 0: +inf
+    loss, grad = fastloss.kl_divergence(y, q, reduction="none", return_grad=True)
     want_loss, want_grad = oracle("kl_divergence", y, q, reduction="none", return_grad=True)
     assert np.isinf(loss[33]) and np.isinf(want_loss[33])
     finite = np.isfinite(want_loss)
     assert_close(loss[finite], want_loss[finite], value_rtol(dtype), "kl loss")
     with np.errstate(over="ignore"):
-        want_grad = want_grad.astype(dtype)  # -y / q overflows float32 where q = 1e-40
+        want_grad = want_grad.astype(dtype)  # -y / q overflows where q is subnormal
     ok = np.isfinite(want_grad)
     np.testing.assert_allclose(grad[ok], want_grad[ok], rtol=grad_rtol(dtype))
     np.testing.assert_array_equal(np.isinf(grad), np.isinf(want_grad))
-    # Sums without per-row losses take one flat pass over all rows (no q = 0 here: finite).
+    total, flat_grad = fastloss.kl_divergence(y, q, reduction="sum", return_grad=True)
+    assert total == np.inf  # the q = 0 term
+    np.testing.assert_array_equal(flat_grad, grad)
     q[33, 4] = 0.5
-    total, grad = fastloss.kl_divergence(y.astype(dtype), q.astype(dtype), reduction="sum",
-                                         return_grad=True)
+    total, grad = fastloss.kl_divergence(y, q, reduction="sum", return_grad=True)
     want_total, want_grad = oracle("kl_divergence", y, q, reduction="sum", return_grad=True)
     assert_close(total, want_total, value_rtol(dtype), "kl sum")
     with np.errstate(over="ignore"):
         want_grad = want_grad.astype(dtype)
     ok = np.isfinite(want_grad)
     np.testing.assert_allclose(grad[ok], want_grad[ok], rtol=grad_rtol(dtype))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("classes", [10, 200])
+def test_kl_negative_inputs_give_nan(isa: str, dtype: Any, classes: int) -> None:
+    # KL does not validate its inputs: negative values must give NaN, as log does, also where
+    # y / q is a positive normal number (both negative) or +inf (y < 0 over -0).
+    rng = np.random.default_rng(5)
+    y = rng.uniform(0.1, 1.0, size=(20, classes)).astype(dtype)
+    q = rng.uniform(0.1, 1.0, size=(20, classes)).astype(dtype)
+    y[2, 1], q[2, 1] = -0.5, -0.25
+    y[7, 0], q[7, 0] = -0.5, -0.0
+    q[11, 3] = -0.25
+    y[16, 2], q[16, 2] = 0.5, -0.0  # y > 0 over -0: +inf, as over +0
+    loss = fastloss.kl_divergence(y, q, reduction="none")
+    with np.errstate(all="ignore"):
+        want = oracle("kl_divergence", y, q, reduction="none")
+    np.testing.assert_array_equal(np.isnan(loss), np.isnan(want))
+    np.testing.assert_array_equal(np.isinf(loss), np.isinf(want))
+    assert np.isnan(loss[[2, 7, 11]]).all() and loss[16] == np.inf
+    assert np.isnan(fastloss.kl_divergence(y, q, reduction="sum"))
 
 
 def test_hinge_labels_and_kink() -> None:

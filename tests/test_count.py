@@ -142,6 +142,11 @@ def test_special_values(isa: str, dtype: Any) -> None:
                                rtol=1e-5)
     # With eps = 0 a zero rate and a positive count is infinite, as PyTorch.
     assert fastloss.poisson(y[3:4], rate[3:4], eps=0.0) == np.inf
+    # An eps below the dtype's normal range (subnormal) takes the log with subnormal support:
+    # log(eps) at a zero rate, not the garbage of a log that assumes normal arguments.
+    eps = float(np.finfo(dtype).tiny) / 4
+    np.testing.assert_allclose(fastloss.poisson(y[3:4], rate[3:4], eps=eps),
+                               -np.log(np.array(eps, dtype).astype(np.float64)), rtol=1e-6)
     # Log-rates accept any sign; a huge log-rate overflows to inf, never a crash.
     per = fastloss.poisson(y, np.array([-30, 0, 1, -2, 3, 1000], dtype), log_input=True,
                            reduction="none")

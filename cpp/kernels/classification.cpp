@@ -407,7 +407,8 @@ FASTLOSS_MATH_INLINE T kl_term(T yc, T xc, T& slope, T& unsafe) {
     slope = -yc;
   } else if constexpr (kRatio) {
     const T ratio = yc / xc;
-    const bool normal = (ratio >= std::numeric_limits<T>::min()) &
+    // y > 0 too: a ratio of two negatives is positive, and y < 0 over -0 is +inf.
+    const bool normal = (yc > T(0)) & (ratio >= std::numeric_limits<T>::min()) &
                         ((ratio <= std::numeric_limits<T>::max()) | (xc == T(0)));
     unsafe = normal | zero ? unsafe : T(1);
     term = yc * fl_log_positive(ratio);
