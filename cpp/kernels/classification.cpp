@@ -421,13 +421,6 @@ FASTLOSS_MATH_INLINE T kl_term(T yc, T xc, T& slope, T& unsafe) {
   return zero ? T(0) : term;
 }
 
-template <class T>
-bool none_set(const T (&flags)[kLanes]) {
-  T any = T(0);
-  for (int lane = 0; lane < kLanes; ++lane) any += flags[lane];
-  return any == T(0);
-}
-
 // Classes [begin, end) of one row into `sum`; false if the ratio form hit an unsafe element.
 template <class T, bool kGrad, bool kLogInput, bool kRatio>
 bool kl_chunk(const T* x, const T* y, std::int64_t begin, std::int64_t end, T* g, T gs,
@@ -440,7 +433,7 @@ bool kl_chunk(const T* x, const T* y, std::int64_t begin, std::int64_t end, T* g
     if constexpr (kGrad) g[c] = slope * gs;
   });
   for (int lane = 0; lane < kLanes; ++lane) out[lane] = sum[lane];
-  return none_set(unsafe);
+  return !any_lane_set(unsafe);
 }
 
 template <class T, bool kGrad, bool kLogInput>
@@ -454,6 +447,15 @@ RowLoss kl_row(const T* x, const T* y, std::int64_t C, T* g, T gs) {
     }
   });
   return {sums[0], 1.0, false};
+}
+
+// kl_row with the options chosen at run time (a row, or the flat span of whole rows).
+template <class T>
+RowLoss kl_span(const T* x, const T* y, std::int64_t n, T* g, T gs, bool log_input) {
+  if (log_input) {
+    return g ? kl_row<T, true, true>(x, y, n, g, gs) : kl_row<T, false, true>(x, y, n, g, gs);
+  }
+  return g ? kl_row<T, true, false>(x, y, n, g, gs) : kl_row<T, false, false>(x, y, n, g, gs);
 }
 
 // kLanes short rows at once, one row per lane, on tiles of x and y (and the gradient);
@@ -474,7 +476,7 @@ bool kl_group_with(const GroupTile<T>& xt, const GroupTile<T>& yt, std::int64_t 
       if constexpr (kGrad) gt(c, lane) = slope * gs[lane];
     }
   }
-  if (!none_set(unsafe)) return false;
+  if (any_lane_set(unsafe)) return false;
   if constexpr (kGrad) tile_to_rows(gt.v, C, g, C);
   for (int lane = 0; lane < kLanes; ++lane) {
     out.loss[lane] = sum[lane];
@@ -506,16 +508,9 @@ LossSums kl_divergence_total(const RowArgs<T>& a, const KlDivergenceParams& p) {
                                                                : 1.0);
   LossSums total = blocked_reduce<LossSums>(
       a.rows * a.classes, a.num_threads, [&](std::int64_t begin, std::int64_t end) {
-        const T* x = a.y_pred + begin;
-        const T* y = a.y_true + begin;
         T* g = a.grad != nullptr ? a.grad + begin : nullptr;
-        const std::int64_t n = end - begin;
-        RowLoss part;
-        if (p.log_input) {
-          part = g ? kl_row<T, true, true>(x, y, n, g, gs) : kl_row<T, false, true>(x, y, n, g, gs);
-        } else {
-          part = g ? kl_row<T, true, false>(x, y, n, g, gs) : kl_row<T, false, false>(x, y, n, g, gs);
-        }
+        const RowLoss part =
+            kl_span(a.y_pred + begin, a.y_true + begin, end - begin, g, gs, p.log_input);
         return LossSums{part.loss, 0.0, -1};
       });
   total.weight = static_cast<double>(a.rows);
@@ -527,13 +522,8 @@ LossSums kl_divergence(const RowArgs<T>& a, const KlDivergenceParams& p) {
   if (a.out == nullptr && a.sample_weight == nullptr) return kl_divergence_total(a, p);
   const std::int64_t C = a.classes;
   auto row = [&](std::int64_t r, T gs) -> RowLoss {
-    const T* x = a.y_pred + r * C;
-    const T* y = a.y_true + r * C;
     T* g = a.grad != nullptr ? a.grad + r * C : nullptr;
-    if (p.log_input) {
-      return g ? kl_row<T, true, true>(x, y, C, g, gs) : kl_row<T, false, true>(x, y, C, g, gs);
-    }
-    return g ? kl_row<T, true, false>(x, y, C, g, gs) : kl_row<T, false, false>(x, y, C, g, gs);
+    return kl_span(a.y_pred + r * C, a.y_true + r * C, C, g, gs, p.log_input);
   };
   auto group = [&](std::int64_t r, const T* gs, GroupLoss<T>& out) {
     const T* x = a.y_pred + r * C;

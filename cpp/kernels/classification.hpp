@@ -130,9 +130,7 @@ bool BinaryCrossEntropyOp<T, kLogits, kPosWeightArray, kClip>::block_is_hard(
     const bool hard = (t[i] == T(0)) | (t[i] == T(1)) | (t[i] == ignore);
     soft[lane] = hard ? soft[lane] : T(1);
   });
-  T any = T(0);
-  for (int lane = 0; lane < kLanes; ++lane) any += soft[lane];
-  return any == T(0);
+  return !any_lane_set(soft);
 }
 
 // Hinge: max(0, 1 - y * y_pred) with labels in {-1, +1}, or {0, 1} with 0 read as -1.

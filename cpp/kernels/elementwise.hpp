@@ -145,9 +145,7 @@ LossSums elementwise_block(const ElementwiseArgs<T>& a, const Op& op, T scale,
   }
   LossSums sums = acc.total();
   if constexpr (Op::kValidates) {
-    bool any_bad = false;
-    for (int lane = 0; lane < kLanes; ++lane) any_bad |= bad[lane] != T(0);
-    if (any_bad) {  // rare: find the first offending element of this block
+    if (any_lane_set(bad)) {  // rare: find the first offending element of this block
       for (std::int64_t k = begin; k < end; ++k) {
         if (op.invalid(target(k), yp[k])) {
           sums.first_invalid = k;

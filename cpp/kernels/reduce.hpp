@@ -79,6 +79,14 @@ inline double lane_total(const T (&lanes)[kLanes]) {
   return t[0];
 }
 
+// Whether any of kLanes per-lane flags (0 or 1, kept in T lanes so loops vectorize) is set.
+template <class T>
+inline bool any_lane_set(const T (&flags)[kLanes]) {
+  T any = T(0);
+  for (int lane = 0; lane < kLanes; ++lane) any += flags[lane];
+  return any != T(0);
+}
+
 // For chunks of at most kFlushEvery elements of [0, n): chunk(begin, end, lanes) adds into
 // kSums fresh T lane arrays, which are then added to `totals` in float64.
 template <class T, int kSums, class Chunk>
