@@ -26,7 +26,7 @@ def run_python(code: str, **env: str) -> str:
 def test_build_info_keys() -> None:
     info = fastloss.build_info()
     assert set(info) >= {"version", "compiled_isas", "supported_isas", "active_isa", "best_isa",
-                         "openmp", "num_threads", "compiler"}
+                         "openmp", "num_threads", "compiler", "sanitize"}
     assert info["active_isa"] in info["supported_isas"]
     assert set(info["supported_isas"]) <= set(info["compiled_isas"])
     assert info["version"] == fastloss.__version__

@@ -42,6 +42,7 @@ void register_dispatch(py::module_& m) {
     info["openmp"] = openmp_enabled();
     info["num_threads"] = get_num_threads();
     info["compiler"] = FASTLOSS_COMPILER;
+    info["sanitize"] = FASTLOSS_SANITIZE;
     return info;
   });
   m.def("get_num_threads", &get_num_threads);

@@ -69,7 +69,8 @@ def build_info() -> Dict[str, Any]:
 
     Keys: ``version``, ``compiled_isas`` (kernel copies in the binary), ``supported_isas``
     (those this CPU can run), ``active_isa`` (the copy in use: the best supported one, or
-    lower when ``FASTLOSS_ISA`` asks), ``best_isa``, ``openmp``, ``num_threads``, ``compiler``.
+    lower when ``FASTLOSS_ISA`` asks), ``best_isa``, ``openmp``, ``num_threads``, ``compiler``,
+    ``sanitize`` (the ``-fsanitize=`` list of an instrumented developer build, else empty).
     """
     return dict(_core.build_info())
 
