@@ -160,7 +160,7 @@ RowLoss soft_probs_row(const T* p, const T* y, const T* cw, std::int64_t C, T ke
   lane_loop(0, C, [&](std::int64_t c, int lane) {
     const T coef = cw[c] * (y[c] * keep + add);
     l_lane[lane] -= static_cast<double>(coef * clamped_log(p[c]));
-    bad[lane] = (p[c] < T(0)) | (p[c] > T(1)) ? T(1) : bad[lane];
+    bad[lane] = ((p[c] < T(0)) | (p[c] > T(1))) ? T(1) : bad[lane];
     if constexpr (kGrad) g[c] = -coef / at_least(p[c], T(kGradEps)) * gs;
   });
   bool invalid = false;
@@ -313,7 +313,7 @@ RowLoss label_probs_row(const T* p, std::int64_t k, const T* cw, std::int64_t C,
   double l_lane[kLanes] = {};
   T bad[kLanes] = {};
   lane_loop(0, C, [&](std::int64_t c, int lane) {
-    bad[lane] = (p[c] < T(0)) | (p[c] > T(1)) ? T(1) : bad[lane];
+    bad[lane] = ((p[c] < T(0)) | (p[c] > T(1))) ? T(1) : bad[lane];
     if constexpr (kSmooth) {
       const T coef = add * cw[c];
       l_lane[lane] -= static_cast<double>(coef * clamped_log(p[c]));
@@ -408,9 +408,10 @@ FASTLOSS_MATH_INLINE T kl_term(T yc, T xc, T& slope, T& unsafe) {
   } else if constexpr (kRatio) {
     const T ratio = yc / xc;
     // y > 0 too: a ratio of two negatives is positive, and y < 0 over -0 is +inf.
-    const bool normal = (yc > T(0)) & (ratio >= std::numeric_limits<T>::min()) &
-                        ((ratio <= std::numeric_limits<T>::max()) | (xc == T(0)));
-    unsafe = normal | zero ? unsafe : T(1);
+    constexpr T kMinNormal = std::numeric_limits<T>::min();
+    constexpr T kMax = std::numeric_limits<T>::max();
+    const bool normal = (yc > T(0)) & (ratio >= kMinNormal) & ((ratio <= kMax) | (xc == T(0)));
+    unsafe = (normal | zero) ? unsafe : T(1);
     term = yc * fl_log_positive(ratio);
     slope = -ratio;
   } else {
