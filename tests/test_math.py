@@ -363,6 +363,29 @@ def test_log_positive_is_log_on_its_domain(isa: str, dtype: Any) -> None:
     np.testing.assert_array_equal(evaluate("log_positive", x), evaluate("log", x))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_exp_nonpositive_is_exp_down_to_its_flush_point(isa: str, dtype: Any) -> None:
+    # fl_exp_nonpositive (softmax's exponentials) scales by 2^n in one step: for x <= 0 it
+    # must give fl_exp's results bit for bit while n = round(x log2 e) >= -126, and +0 below
+    # (float; double is fl_exp itself).
+    if dtype == np.float32:
+        x = f32_sweep()
+        x = x[(x <= 0) | np.isnan(x)]
+    else:
+        x = -_bit_uniform(np.random.default_rng(6), float.fromhex("0x1p-1074"), 800.0, 10**6)
+    x = np.concatenate([x, np.array([0.0, -0.0, -np.inf, np.nan], dtype=dtype)])
+    y, expected = evaluate("exp_nonpositive", x), evaluate("exp", x)
+    if dtype == np.float32:
+        # The flush point, n = -126.5 rounded, is x = -87.68 (within a rounding of x log2 e).
+        exact = ~(x < -87.66)  # and NaN
+        flushed = x < -87.70
+        assert np.all(y[flushed] == 0) and np.all(expected[flushed] < 2.0**-126)
+        edge = ~exact & ~flushed
+        assert np.all((y[edge] == 0) | (y[edge] == expected[edge]))
+        y, expected = y[exact], expected[exact]
+    np.testing.assert_array_equal(y, expected)
+
+
 @pytest.mark.parametrize("name", FUNCTIONS)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_results_do_not_depend_on_position(isa: str, name: str, dtype: type) -> None:

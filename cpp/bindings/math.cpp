@@ -18,6 +18,7 @@ MathFunction parse_function(const std::string& name) {
   if (name == "softplus") return MathFunction::softplus;
   if (name == "sigmoid") return MathFunction::sigmoid;
   if (name == "log_positive") return MathFunction::log_positive;
+  if (name == "exp_nonpositive") return MathFunction::exp_nonpositive;
   throw py::value_error("unknown math function '" + name + "'");
 }
 

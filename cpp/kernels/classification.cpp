@@ -70,7 +70,7 @@ RowLoss soft_logits_row(const T* x, const T* y, const T* cw, std::int64_t C, T k
   chunked_sums<T>(C, sums, [&](std::int64_t begin, std::int64_t end, T (&lanes)[3][kLanes]) {
     T s[kLanes] = {}, a[kLanes] = {}, b[kLanes] = {};  // locals stay in registers
     lane_loop(begin, end, [&](std::int64_t c, int lane) {
-      const T e = fl_exp(x[c] - m);
+      const T e = fl_exp_nonpositive(x[c] - m);
       const T coef = coefficient(c);
       s[lane] += e;
       a[lane] += coef;
@@ -114,6 +114,10 @@ void soft_logits_group_with(const T* x, const T* y, const T* cw, std::int64_t C,
     FASTLOSS_SIMD
     for (int lane = 0; lane < kLanes; ++lane) {
       const T v = xt(c, lane);
+      // fl_exp, not fl_exp_nonpositive: measured at (10^5, 100), the faster exponential made
+      // this loop wait longer for the next group's rows from DRAM (0.89 against 0.75 ns per
+      // element; from L3 it was 15% faster). Prefetching the targets only into L2 made up
+      // for that without gradients, but with them it stayed 5% slower.
       const T e = fl_exp(v - m[lane]);
       const T coef = coefficient(c, yt(c, lane));
       s[lane] += e;
@@ -215,7 +219,7 @@ RowLoss label_logits_row(const T* x, std::int64_t k, const T* cw, double cw_tota
   chunked_sums<T>(C, sums, [&](std::int64_t begin, std::int64_t end, T (&lanes)[2][kLanes]) {
     T s[kLanes] = {}, b[kLanes] = {};  // locals stay in registers
     lane_loop(begin, end, [&](std::int64_t c, int lane) {
-      const T e = fl_exp(x[c] - m);
+      const T e = fl_exp_nonpositive(x[c] - m);
       s[lane] += e;
       if constexpr (kSmooth) b[lane] += cw[c] * (m - x[c]);
       if constexpr (kGrad) g[c] = e;
@@ -271,7 +275,7 @@ void label_logits_group(const T* x, const std::int64_t* labels, const T* cw, T c
     FASTLOSS_SIMD
     for (int lane = 0; lane < kLanes; ++lane) {
       const T v = xt(c, lane);
-      const T e = fl_exp(v - m[lane]);
+      const T e = fl_exp_nonpositive(v - m[lane]);
       s[lane] += e;
       if constexpr (kSmooth) smooth[lane] += cw[c] * (m[lane] - v);
       if constexpr (kGrad) gt(c, lane) = e;

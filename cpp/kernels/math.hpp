@@ -8,7 +8,8 @@
 // by an ULP, never by more than the bounds below.
 //
 // API (T = float or double; inline, in namespace fastloss::<isa>):
-//   T fl_exp(T x)   T fl_log(T x)   T fl_log_positive(T x)   T fl_log1p(T x)
+//   T fl_exp(T x)   T fl_exp_nonpositive(T x)   T fl_log(T x)   T fl_log_positive(T x)
+//   T fl_log1p(T x)
 //   T fl_softplus(T x) = log(1 + e^x)   T fl_log_sigmoid(T x) = -softplus(-x)
 //   T fl_sigmoid(T x) = 1 / (1 + e^-x)
 // Keep selects before divisions in loops that call them (see add_log1p_unit), do not select
@@ -375,6 +376,35 @@ FASTLOSS_MATH_INLINE T fl_exp(T x) {
     T hi, lo;
     math_detail::exp_parts(x, hi, lo);
     return hi;
+  }
+}
+
+// fl_exp_nonpositive(x) = fl_exp(x) for x <= 0 (and NaN) wherever e^x >= 2^-126.5, +0 below:
+// softmax's e^(x - max), where results that small vanish in a sum that holds e^0 = 1. For
+// float, 2^n is applied in one multiplication (2^n normal for n >= -126, the multiplication
+// rounds once as fl_exp's two steps do) and both clamps go: 0.23 ns per float against
+// fl_exp's 0.32 on Zen 4 (AVX-512).
+// Same results as fl_exp for n = round(x log2 e) >= -126 (x >= -87.67); +0 for smaller x,
+// where fl_exp gives a subnormal number or +0; NaN -> NaN; -inf -> +0. x > 0 is outside the
+// domain (unspecified). double: fl_exp.
+template <class T>
+FASTLOSS_MATH_INLINE T fl_exp_nonpositive(T x) {
+  if constexpr (sizeof(T) == 4) {
+    using C = math_detail::Consts<T>;
+    using Bits = typename C::Bits;
+    const T t = x * C::kLog2e + C::kRoundMagic;
+    const T n = t - C::kRoundMagic;
+    // n + 127, the biased exponent of 2^n (meaningful where it is kept: n >= -126).
+    const auto biased = static_cast<Bits>(math_detail::to_bits(t) -
+                                          math_detail::to_bits(C::kRoundMagic) + Bits{127});
+    const T r_hi = x - n * C::kLn2Hi;  // exact
+    const T r = r_hi - n * C::kLn2Lo;
+    const T dr = (r_hi - r) - n * C::kLn2Lo;
+    const T p = T(1) + (r + (r * r * C::exp_poly(r) + dr));
+    const T y = p * math_detail::from_bits(static_cast<Bits>(biased << C::kMantissaBits));
+    return n < T(-126) ? T(0) : y;
+  } else {
+    return fl_exp(x);
   }
 }
 

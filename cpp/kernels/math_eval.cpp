@@ -36,6 +36,9 @@ void math_eval(MathFunction f, const T* x, T* y, std::int64_t n) {
     case MathFunction::log_positive:
       apply(x, y, n, [](T v) { return fl_log_positive(v); });
       break;
+    case MathFunction::exp_nonpositive:
+      apply(x, y, n, [](T v) { return fl_exp_nonpositive(v); });
+      break;
   }
 }
 

@@ -126,6 +126,7 @@ enum class MathFunction : int {
   softplus = 3,
   sigmoid = 4,
   log_positive = 5,
+  exp_nonpositive = 6,
 };
 
 template <class T>
