@@ -45,17 +45,15 @@ def options(name: str, reduction: str, grad: bool) -> Dict[str, Any]:
 
 
 def relayout(a: np.ndarray, layout: str) -> np.ndarray:
-    """The same values as `a` in another memory layout."""
+    """The same values as `a` (at least 1-D) in another memory layout."""
     if layout == "fortran":
         return np.asfortranarray(a)
     if layout == "strided":  # every other element of a buffer twice as long
-        buffer = np.zeros((2 * a.shape[0],) + a.shape[1:], dtype=a.dtype) if a.ndim else a
-        if a.ndim:
-            buffer[::2] = a
-            return buffer[::2]
-        return a
+        buffer = np.zeros((2 * a.shape[0],) + a.shape[1:], dtype=a.dtype)
+        buffer[::2] = a
+        return buffer[::2]
     if layout == "reversed":  # negative strides
-        return a[::-1].copy()[::-1] if a.ndim else a
+        return a[::-1].copy()[::-1]
     if layout == "byteswapped":
         return a.astype(a.dtype.newbyteorder(">" if a.dtype.byteorder != ">" else "<"))
     return a

@@ -195,21 +195,35 @@ FASTLOSS_MATH_INLINE T scale_by_pow2(T p, Bits n_biased_twice) {
   return p * from_bits(ea << Consts<T>::kMantissaBits) * from_bits(eb << Consts<T>::kMantissaBits);
 }
 
-// Cody-Waite reduction for exp: x = n*ln2 + r + dr with |r| <= ln2/2, dr the rounding error
-// of r; n is returned as n + 2*bias, the argument scale_by_pow2 takes. x is clamped first to
-// where e^x rounds to 0 or overflows (NaN passes both clamps).
+// Cody-Waite reduction for exp, unclamped: x = n*ln2 + r + dr with |r| <= ln2/2, dr the
+// rounding error of r; t holds n in its low mantissa bits (to_bits(t) - to_bits(magic) = n).
+template <class T>
+FASTLOSS_MATH_INLINE void split_exp(T x, T& t, T& n, T& r, T& dr) {
+  using C = Consts<T>;
+  t = x * C::kLog2e + C::kRoundMagic;
+  n = t - C::kRoundMagic;
+  const T r_hi = x - n * C::kLn2Hi;  // exact
+  r = r_hi - n * C::kLn2Lo;
+  dr = (r_hi - r) - n * C::kLn2Lo;
+}
+
+// split_exp after clamping x to where e^x rounds to 0 or overflows (NaN passes both clamps);
+// n is returned as n + 2*bias, the argument scale_by_pow2 takes.
 template <class T>
 FASTLOSS_MATH_INLINE void reduce_exp(T& x, T& r, T& dr, typename Consts<T>::Bits& n_biased_twice) {
   using C = Consts<T>;
   x = x < C::kExpMin ? C::kExpMin : x;
   x = x > C::kExpMax ? C::kExpMax : x;
-  const T t = x * C::kLog2e + C::kRoundMagic;
-  const T n = t - C::kRoundMagic;
+  T t, n;
+  split_exp(x, t, n, r, dr);
   n_biased_twice = static_cast<typename C::Bits>(to_bits(t) - to_bits(C::kRoundMagic) +
                                                  C::kTwiceBias);
-  const T r_hi = x - n * C::kLn2Hi;  // exact
-  r = r_hi - n * C::kLn2Lo;
-  dr = (r_hi - r) - n * C::kLn2Lo;
+}
+
+// e^(r + dr) in one word, 1 + (r + (r^2 q(r) + dr)) rounded as it goes.
+template <class T>
+FASTLOSS_MATH_INLINE T exp_reduced_single(T r, T dr) {
+  return T(1) + (r + (r * r * Consts<T>::exp_poly(r) + dr));
 }
 
 // e^x as hi + lo: |lo| <= ulp(hi)/2, and for normal results hi + lo is within 0.13 ULP of e^x
@@ -242,8 +256,7 @@ FASTLOSS_MATH_INLINE T exp_single(T x) {
   T r, dr;
   typename C::Bits n_biased_twice;
   reduce_exp(x, r, dr, n_biased_twice);
-  const T p = T(1) + (r + (r * r * C::exp_poly(r) + dr));
-  return scale_by_pow2(p, n_biased_twice);
+  return scale_by_pow2(exp_reduced_single(r, dr), n_biased_twice);
 }
 
 template <class T>
@@ -392,16 +405,13 @@ FASTLOSS_MATH_INLINE T fl_exp_nonpositive(T x) {
   if constexpr (sizeof(T) == 4) {
     using C = math_detail::Consts<T>;
     using Bits = typename C::Bits;
-    const T t = x * C::kLog2e + C::kRoundMagic;
-    const T n = t - C::kRoundMagic;
+    T t, n, r, dr;
+    math_detail::split_exp(x, t, n, r, dr);
     // n + 127, the biased exponent of 2^n (meaningful where it is kept: n >= -126).
     const auto biased = static_cast<Bits>(math_detail::to_bits(t) -
                                           math_detail::to_bits(C::kRoundMagic) + Bits{127});
-    const T r_hi = x - n * C::kLn2Hi;  // exact
-    const T r = r_hi - n * C::kLn2Lo;
-    const T dr = (r_hi - r) - n * C::kLn2Lo;
-    const T p = T(1) + (r + (r * r * C::exp_poly(r) + dr));
-    const T y = p * math_detail::from_bits(static_cast<Bits>(biased << C::kMantissaBits));
+    const T y = math_detail::exp_reduced_single(r, dr) *
+                math_detail::from_bits(static_cast<Bits>(biased << C::kMantissaBits));
     return n < T(-126) ? T(0) : y;
   } else {
     return fl_exp(x);
