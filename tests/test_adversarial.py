@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import fastloss
-from conftest import DTYPES, rtol_for, all_of, call, f32, oracle
+from conftest import DTYPES, SIZES, rtol_for, all_of, call, f32, oracle
 
 REDUCTIONS = ["mean", "sum", "none"]
 TWO_INPUTS = ["gan_discriminator", "lsgan_discriminator", "wasserstein_critic"]
@@ -401,6 +401,29 @@ def test_bit_identical_across_threads_and_calls(isa: str, dtype: Any) -> None:
             none = none if isinstance(none, tuple) else (none,)
             results.append(tuple(a.tobytes() for a in (loss,) + none + grads))
         assert all(r == results[0] for r in results[1:]), name
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_wasserstein_value_only_path_is_the_loss_loop(isa: str, num_threads: int,
+                                                      dtype: Any) -> None:
+    """Without weights or gradients the Wasserstein terms are plain sums (reduce.hpp's
+    lane_sum); they must give the bits of the loss loop that weights and gradients take."""
+    rng = np.random.default_rng(11)
+    for n in SIZES:
+        real = (rng.normal(size=n) * 3).astype(dtype)
+        fake = (rng.normal(size=n) + 0.5).astype(dtype)
+        ones = (np.ones(n, dtype), np.ones(n, dtype))
+        for reduction in ("mean", "sum"):
+            plain = fastloss.wasserstein_critic(real, fake, reduction=reduction)
+            looped, _ = fastloss.wasserstein_critic(real, fake, reduction=reduction,
+                                                    return_grad=True)
+            weighted = fastloss.wasserstein_critic(real, fake, reduction=reduction,
+                                                   sample_weight=ones)
+            assert plain.tobytes() == looped.tobytes() == weighted.tobytes(), (n, reduction)
+            gen = fastloss.wasserstein_generator(fake, reduction=reduction)
+            gen_looped, _ = fastloss.wasserstein_generator(fake, reduction=reduction,
+                                                           return_grad=True)
+            assert gen.tobytes() == gen_looped.tobytes(), (n, reduction)
 
 
 # --- errors --------------------------------------------------------------------------------

@@ -13,6 +13,10 @@
 #include "kernels/isa.hpp"
 #include "kernels/table.hpp"
 
+#if defined(__AVX512F__) || defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
 FASTLOSS_BEGIN_ISA_NAMESPACE
 
 // Independent accumulators per block: enough for the widest SIMD unit (16 float lanes)
@@ -129,13 +133,67 @@ P blocked_reduce(std::int64_t n, int num_threads, BlockFn&& block_fn,
   return pairwise_sum(partial, num_blocks);
 }
 
-// Deterministic sum of an array (weights, counts), accumulated in float64.
+// The float64 sum of x[begin, end): kLanes float64 lanes (lane = (i - begin) % kLanes),
+// combined pairwise.
+template <class T>
+double lane_sum(const T* x, std::int64_t begin, std::int64_t end) {
+  double acc[kLanes] = {};
+  lane_loop(begin, end, [&](std::int64_t i, int lane) { acc[lane] += static_cast<double>(x[i]); });
+  return pairwise_sum(acc, kLanes);
+}
+
+#if defined(__AVX512F__) || defined(__AVX2__)
+#if defined(__GNUC__) && !defined(__clang__)
+// GCC 12 reports its own _mm512_undefined_pd placeholder in _mm512_cvtps_pd as
+// (maybe-)uninitialized once inlined (a false positive, as in tile.hpp).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
+// The same lanes and the same result for float, with each group of floats widened straight
+// from memory: GCC's own vectorization of the loop above loads a whole vector, then extracts
+// and converts its halves, which on data in L3 ran 20% slower (a sum over 4M floats: 0.41
+// against 0.33 ms on Zen 4, where PyTorch's float32 sum took 0.35).
+template <>
+inline double lane_sum<float>(const float* x, std::int64_t begin, std::int64_t end) {
+#if defined(__AVX512F__)
+  constexpr int kWidth = 8;  // doubles per register
+  __m512d acc[kLanes / kWidth];
+  for (auto& a : acc) a = _mm512_setzero_pd();
+  std::int64_t i = begin;
+  for (; i + kLanes <= end; i += kLanes) {
+    for (int k = 0; k < kLanes / kWidth; ++k) {
+      acc[k] = _mm512_add_pd(acc[k], _mm512_cvtps_pd(_mm256_loadu_ps(x + i + k * kWidth)));
+    }
+  }
+  double lanes[kLanes];
+  for (int k = 0; k < kLanes / kWidth; ++k) _mm512_storeu_pd(lanes + k * kWidth, acc[k]);
+#else
+  constexpr int kWidth = 4;
+  __m256d acc[kLanes / kWidth];
+  for (auto& a : acc) a = _mm256_setzero_pd();
+  std::int64_t i = begin;
+  for (; i + kLanes <= end; i += kLanes) {
+    for (int k = 0; k < kLanes / kWidth; ++k) {
+      acc[k] = _mm256_add_pd(acc[k], _mm256_cvtps_pd(_mm_loadu_ps(x + i + k * kWidth)));
+    }
+  }
+  double lanes[kLanes];
+  for (int k = 0; k < kLanes / kWidth; ++k) _mm256_storeu_pd(lanes + k * kWidth, acc[k]);
+#endif
+  for (int lane = 0; i + lane < end; ++lane) lanes[lane] += static_cast<double>(x[i + lane]);
+  return pairwise_sum(lanes, kLanes);
+}
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+#endif
+
+// Deterministic sum of an array (weights, counts, linear losses), accumulated in float64.
 template <class T>
 double sum(const T* x, std::int64_t n, int num_threads) {
   return blocked_reduce<double>(n, num_threads, [x](std::int64_t begin, std::int64_t end) {
-    double acc[kLanes] = {};
-    lane_loop(begin, end, [&](std::int64_t i, int lane) { acc[lane] += static_cast<double>(x[i]); });
-    return pairwise_sum(acc, kLanes);
+    return lane_sum(x, begin, end);
   });
 }
 
