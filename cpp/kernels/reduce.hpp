@@ -157,33 +157,40 @@ double lane_sum(const T* x, std::int64_t begin, std::int64_t end) {
 // from memory: GCC's own vectorization of the loop above loads a whole vector, then extracts
 // and converts its halves, which on data in L3 ran 17% slower (a sum over 4M floats on Zen 4:
 // 0.38 against 0.32 ms; PyTorch's float32 sum took 0.35).
+#if defined(__AVX512F__)
+struct WidenedFloats {  // kWidth floats widened into one register of doubles
+  using Reg = __m512d;
+  static constexpr int kWidth = 8;
+  static Reg zero() { return _mm512_setzero_pd(); }
+  static Reg add(Reg acc, const float* p) {
+    return _mm512_add_pd(acc, _mm512_cvtps_pd(_mm256_loadu_ps(p)));
+  }
+  static void store(double* p, Reg r) { _mm512_storeu_pd(p, r); }
+};
+#else
+struct WidenedFloats {
+  using Reg = __m256d;
+  static constexpr int kWidth = 4;
+  static Reg zero() { return _mm256_setzero_pd(); }
+  static Reg add(Reg acc, const float* p) {
+    return _mm256_add_pd(acc, _mm256_cvtps_pd(_mm_loadu_ps(p)));
+  }
+  static void store(double* p, Reg r) { _mm256_storeu_pd(p, r); }
+};
+#endif
+
 template <>
 inline double lane_sum<float>(const float* x, std::int64_t begin, std::int64_t end) {
-#if defined(__AVX512F__)
-  constexpr int kWidth = 8;  // doubles per register
-  __m512d acc[kLanes / kWidth];
-  for (auto& a : acc) a = _mm512_setzero_pd();
+  using W = WidenedFloats;
+  constexpr int kRegs = kLanes / W::kWidth;  // register k holds lanes [k * kWidth, ...)
+  typename W::Reg acc[kRegs];
+  for (auto& a : acc) a = W::zero();
   std::int64_t i = begin;
   for (; i + kLanes <= end; i += kLanes) {
-    for (int k = 0; k < kLanes / kWidth; ++k) {
-      acc[k] = _mm512_add_pd(acc[k], _mm512_cvtps_pd(_mm256_loadu_ps(x + i + k * kWidth)));
-    }
+    for (int k = 0; k < kRegs; ++k) acc[k] = W::add(acc[k], x + i + k * W::kWidth);
   }
   double lanes[kLanes];
-  for (int k = 0; k < kLanes / kWidth; ++k) _mm512_storeu_pd(lanes + k * kWidth, acc[k]);
-#else
-  constexpr int kWidth = 4;
-  __m256d acc[kLanes / kWidth];
-  for (auto& a : acc) a = _mm256_setzero_pd();
-  std::int64_t i = begin;
-  for (; i + kLanes <= end; i += kLanes) {
-    for (int k = 0; k < kLanes / kWidth; ++k) {
-      acc[k] = _mm256_add_pd(acc[k], _mm256_cvtps_pd(_mm_loadu_ps(x + i + k * kWidth)));
-    }
-  }
-  double lanes[kLanes];
-  for (int k = 0; k < kLanes / kWidth; ++k) _mm256_storeu_pd(lanes + k * kWidth, acc[k]);
-#endif
+  for (int k = 0; k < kRegs; ++k) W::store(lanes + k * W::kWidth, acc[k]);
   for (int lane = 0; i + lane < end; ++lane) lanes[lane] += static_cast<double>(x[i + lane]);
   return pairwise_sum(lanes, kLanes);
 }
