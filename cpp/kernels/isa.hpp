@@ -36,6 +36,20 @@
 #define FASTLOSS_PREFETCH_L2(address) __builtin_prefetch(address, 0, 2)
 #endif
 
+// Around code that uses SIMD intrinsics: GCC 12 reports its own _mm512_undefined_*
+// placeholders inside intrinsics (shuffles, conversions) as (maybe-)uninitialized once they
+// are inlined, a false positive that -Werror would turn into a build failure.
+#if defined(__GNUC__) && !defined(__clang__)
+#define FASTLOSS_INTRINSICS_BEGIN                                  \
+  _Pragma("GCC diagnostic push")                                   \
+  _Pragma("GCC diagnostic ignored \"-Wmaybe-uninitialized\"")      \
+  _Pragma("GCC diagnostic ignored \"-Wuninitialized\"")
+#define FASTLOSS_INTRINSICS_END _Pragma("GCC diagnostic pop")
+#else
+#define FASTLOSS_INTRINSICS_BEGIN
+#define FASTLOSS_INTRINSICS_END
+#endif
+
 // OpenMP pragmas that vanish when the build has no OpenMP (no unknown-pragma warnings).
 #if defined(_OPENMP)
 #if defined(_MSC_VER)

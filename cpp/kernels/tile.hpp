@@ -63,13 +63,7 @@ inline void tile_to_rows_scalar(const T* tile, std::int64_t C, T* x, std::int64_
   }
 }
 
-#if defined(__GNUC__) && !defined(__clang__)
-// GCC 12 reports its own _mm512_undefined_* placeholders in the shuffle intrinsics as
-// (maybe-)uninitialized once they are inlined (a false positive).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#endif
+FASTLOSS_INTRINSICS_BEGIN
 
 #if defined(__AVX512F__)
 
@@ -295,9 +289,7 @@ inline void tile_to_rows(const T* tile, std::int64_t C, T* x, std::int64_t strid
 
 #endif
 
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
+FASTLOSS_INTRINSICS_END
 
 }  // namespace tile_detail
 
