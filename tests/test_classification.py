@@ -855,6 +855,24 @@ def test_sparse_labels_must_be_integers() -> None:
                                                   from_logits=True)
 
 
+@pytest.mark.parametrize("classes", [37, 1000])
+def test_one_non_unit_class_weight_is_seen(isa: str, rng: np.random.Generator,
+                                           classes: int) -> None:
+    # Unit class weights take a cheaper path; a single other weight, wherever it sits (first
+    # class, middle, the vector loop's tail), must leave it.
+    x = rng.normal(scale=2, size=(20, classes)).astype(np.float32)
+    y = softmax(rng.normal(size=(20, classes))).astype(np.float32)
+    for position in (0, classes // 2, classes - 1):
+        for weight in (2.0, np.nan):
+            cw = np.ones(classes, dtype=np.float32)
+            cw[position] = weight
+            got = fastloss.categorical_cross_entropy(y, x, from_logits=True, class_weight=cw)
+            want = oracle("categorical_cross_entropy", y.astype(np.float64),
+                          x.astype(np.float64), from_logits=True,
+                          class_weight=cw.astype(np.float64))
+            np.testing.assert_allclose(got, want, rtol=rtol_for(np.float32))
+
+
 @pytest.mark.parametrize("name", ["categorical_cross_entropy", "sparse_categorical_cross_entropy"])
 def test_class_weight_length(name: str) -> None:
     y_true = np.eye(3)[[0, 1]] if name == "categorical_cross_entropy" else np.array([0, 1])

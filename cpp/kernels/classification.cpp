@@ -176,9 +176,11 @@ LossSums categorical_cross_entropy(const RowArgs<T>& a, const CrossEntropyParams
   const std::int64_t C = a.classes;
   const T keep = static_cast<T>(1.0 - p.label_smoothing);
   const T add = static_cast<T>(p.label_smoothing / static_cast<double>(C));
-  bool unit_weights = true;
-  for (std::int64_t c = 0; c < C; ++c) unit_weights &= a.class_weight[c] == T(1);
-  const bool plain = unit_weights && p.label_smoothing == 0.0;
+  // A count, not `unit &= w == 1`: GCC 12 vectorizes this loop and left that one scalar, at
+  // 35 us of a call over 50,000 classes (2% of (64, 50000) rows, 60% of a single row).
+  std::int64_t non_unit_weights = 0;
+  for (std::int64_t c = 0; c < C; ++c) non_unit_weights += a.class_weight[c] != T(1) ? 1 : 0;
+  const bool plain = non_unit_weights == 0 && p.label_smoothing == 0.0;
   auto row = [&](std::int64_t r, T gs) -> RowLoss {
     const T* x = a.y_pred + r * C;
     const T* y = a.y_true + r * C;
