@@ -364,6 +364,20 @@ def test_log_positive_is_log_on_its_domain(isa: str, dtype: Any) -> None:
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_log_probability_is_the_clamped_log_on_its_domain(isa: str, dtype: Any) -> None:
+    # fl_log_probability(x, -100) scales every x as fl_log scales subnormal ones: on [0, 1]
+    # (both zeros, subnormals, 1) and NaN it must give max(fl_log(x), -100) bit for bit.
+    if dtype == np.float32:
+        x = f32_sweep()
+    else:
+        x = _bit_uniform(np.random.default_rng(8), float.fromhex("0x1p-1074"), 1.0, 10**6)
+    x = x[((x >= 0) & (x <= 1)) | np.isnan(x)]
+    x = np.concatenate([x, np.array([0.0, -0.0, 1.0, np.nan], dtype=dtype)])
+    expected = np.maximum(evaluate("log", x), dtype(-100))  # NaN stays NaN
+    np.testing.assert_array_equal(evaluate("log_probability", x), expected)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_exp_nonpositive_is_exp_down_to_its_flush_point(isa: str, dtype: Any) -> None:
     # fl_exp_nonpositive (softmax's exponentials) scales by 2^n in one step: for x <= 0 it
     # must give fl_exp's results bit for bit while n = round(x log2 e) >= -126, and +0 below

@@ -19,6 +19,7 @@ MathFunction parse_function(const std::string& name) {
   if (name == "sigmoid") return MathFunction::sigmoid;
   if (name == "log_positive") return MathFunction::log_positive;
   if (name == "exp_nonpositive") return MathFunction::exp_nonpositive;
+  if (name == "log_probability") return MathFunction::log_probability;
   throw py::value_error("unknown math function '" + name + "'");
 }
 

@@ -15,10 +15,10 @@ FASTLOSS_BEGIN_ISA_NAMESPACE
 constexpr double kLogFloor = -100.0;
 constexpr double kGradEps = 1e-12;
 
+// log(p) clamped at kLogFloor, for probabilities p in [0, 1] (others give unspecified values).
 template <class T>
 inline T clamped_log(T p) {
-  const T l = fl_log(p);
-  return l < T(kLogFloor) ? T(kLogFloor) : l;
+  return fl_log_probability(p, T(kLogFloor));
 }
 
 template <class T>

@@ -39,6 +39,9 @@ void math_eval(MathFunction f, const T* x, T* y, std::int64_t n) {
     case MathFunction::exp_nonpositive:
       apply(x, y, n, [](T v) { return fl_exp_nonpositive(v); });
       break;
+    case MathFunction::log_probability:
+      apply(x, y, n, [](T v) { return fl_log_probability(v, T(-100)); });
+      break;
   }
 }
 

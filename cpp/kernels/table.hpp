@@ -127,6 +127,7 @@ enum class MathFunction : int {
   sigmoid = 4,
   log_positive = 5,
   exp_nonpositive = 6,
+  log_probability = 7,  // with the cross-entropies' floor, -100
 };
 
 template <class T>
