@@ -27,7 +27,7 @@ struct GanLogitsOp : PlainOp {
     const T inv = T(1) / (T(1) + e);
     const T sig = x >= T(0) ? inv : e * inv;
     g = s * (sig - yy);
-    return s * ((x > T(0) ? x : T(0)) - yy * x + fl_log1p(e));
+    return s * ((x > T(0) ? x : T(0)) - yy * x + fl_log1p_unit(e));
   }
 };
 

@@ -81,7 +81,7 @@ struct BinaryCrossEntropyOp : PlainOp {
       // softplus(+-x) = max(+-x, 0) + log1p(e), e = exp(-|x|); sigmoid from the same e.
       const T ax = p < T(0) ? -p : p;
       const T e = fl_exp(-ax);
-      const T common = fl_log1p(e);
+      const T common = fl_log1p_unit(e);
       const T sp_pos = (p > T(0) ? p : T(0)) + common;   // softplus(x)
       const T sp_neg = (p < T(0) ? -p : T(0)) + common;  // softplus(-x)
       const T inv = T(1) / (T(1) + e);

@@ -42,6 +42,9 @@ void math_eval(MathFunction f, const T* x, T* y, std::int64_t n) {
     case MathFunction::log_probability:
       apply(x, y, n, [](T v) { return fl_log_probability(v, T(-100)); });
       break;
+    case MathFunction::log1p_unit:
+      apply(x, y, n, [](T v) { return fl_log1p_unit(v); });
+      break;
   }
 }
 

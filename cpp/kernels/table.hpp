@@ -128,6 +128,7 @@ enum class MathFunction : int {
   log_positive = 5,
   exp_nonpositive = 6,
   log_probability = 7,  // with the cross-entropies' floor, -100
+  log1p_unit = 8,
 };
 
 template <class T>
