@@ -377,6 +377,31 @@ def test_log_probability_is_the_clamped_log_on_its_domain(isa: str, dtype: Any) 
     np.testing.assert_array_equal(evaluate("log_probability", x), expected)
 
 
+def test_log_complement_float32(isa: str) -> None:
+    # fl_log_complement(q, -100) = max(log(1 - q), -100) without a division, on [0, 1]: the
+    # sweep, densely around its range switches (1 - sqrt(1/2), 1/2) and next to 1. Every
+    # float in [0, 1] measured 0.853 ULP at most on each ISA (see math.hpp).
+    x = f32_sweep()
+    x = x[(x >= 0) & (x <= 1)]
+    around = [np.float32(v).view(np.uint32) for v in (1 - 0.5**0.5, 0.5, 1.0)]
+    dense = np.concatenate([np.arange(b - 2**16, b + 2**16, dtype=np.uint32) for b in around])
+    x = np.concatenate([x, dense.view(np.float32)])
+    x = x[x <= 1]
+    with np.errstate(divide="ignore"):
+        ref = np.maximum(np.log1p(-x.astype(np.float64)), -100.0).astype(np.float32)
+    dist = ulp_distance(evaluate("log_complement", x), ref)
+    worst = int(np.argmax(dist))
+    assert dist[worst] <= MAX_ULP[np.float32], f"{dist[worst]} ULP at x={x[worst]!r}"
+    specials = evaluate("log_complement", np.array([0.0, 1.0, np.nan], np.float32))
+    assert specials[0] == 0 and specials[1] == -100 and np.isnan(specials[2])
+
+
+def test_log_complement_float64_is_clamped_log1p(isa: str) -> None:
+    x = np.concatenate([np.random.default_rng(10).uniform(0, 1, 10**5), [0.0, 0.5, 1.0, np.nan]])
+    expected = np.maximum(evaluate("log1p", -x), -100.0)
+    np.testing.assert_array_equal(evaluate("log_complement", x), expected)
+
+
 def test_log1p_unit_float32(isa: str) -> None:
     # fl_log1p_unit (no division) on its domain [0, 1]: the sweep, densely around the switch
     # to the halved 1 + e at sqrt(2) - 1, and next to 1. Every float in [0, 1] measured

@@ -21,6 +21,7 @@ MathFunction parse_function(const std::string& name) {
   if (name == "exp_nonpositive") return MathFunction::exp_nonpositive;
   if (name == "log_probability") return MathFunction::log_probability;
   if (name == "log1p_unit") return MathFunction::log1p_unit;
+  if (name == "log_complement") return MathFunction::log_complement;
   throw py::value_error("unknown math function '" + name + "'");
 }
 

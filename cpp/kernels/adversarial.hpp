@@ -52,10 +52,10 @@ struct GanProbsOp : PlainOp {
       return -s * clamped_log(p);
     } else if constexpr (kTarget == ProbTarget::zero) {
       g = s / at_least(T(1) - p, T(kGradEps));
-      return -s * at_least(fl_log1p(-p), T(kLogFloor));
+      return -s * fl_log_complement(p, T(kLogFloor));
     } else {
       g = s * ((T(1) - yy) / at_least(T(1) - p, T(kGradEps)) - yy / at_least(p, T(kGradEps)));
-      return -s * (yy * clamped_log(p) + (T(1) - yy) * at_least(fl_log1p(-p), T(kLogFloor)));
+      return -s * (yy * clamped_log(p) + (T(1) - yy) * fl_log_complement(p, T(kLogFloor)));
     }
   }
 };

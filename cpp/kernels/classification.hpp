@@ -92,7 +92,7 @@ struct BinaryCrossEntropyOp : PlainOp {
     } else {
       const T q = clip(p);
       const T log_q = clamped_log(q);
-      const T log_1mq = at_least(fl_log1p(-q), T(kLogFloor));
+      const T log_1mq = fl_log_complement(q, T(kLogFloor));
       const T slope = (T(1) - y) / at_least(T(1) - q, T(kGradEps)) -
                       pw * y / at_least(q, T(kGradEps));
       g = clipped(p) ? T(0) : slope;  // flat where clipping is active

@@ -9,7 +9,8 @@
 //
 // API (T = float or double; inline, in namespace fastloss::<isa>):
 //   T fl_exp(T x)   T fl_exp_nonpositive(T x)   T fl_log(T x)   T fl_log_positive(T x)
-//   T fl_log_probability(T x, T floor)   T fl_log1p(T x)   T fl_log1p_unit(T e)
+//   T fl_log_probability(T x, T floor)   T fl_log_complement(T q, T floor)
+//   T fl_log1p(T x)   T fl_log1p_unit(T e)
 //   T fl_softplus(T x) = log(1 + e^x)   T fl_log_sigmoid(T x) = -softplus(-x)
 //   T fl_sigmoid(T x) = 1 / (1 + e^-x)
 // Keep selects before divisions in loops that call them (see add_log1p_unit), do not select
@@ -496,6 +497,36 @@ FASTLOSS_MATH_INLINE T fl_log1p(T x) {
   y = x == T(-1) ? -std::numeric_limits<T>::infinity() : y;
   y = x == T(0) ? x : y;  // keep the sign of zero
   return y;
+}
+
+// fl_log_complement(q, floor) = max(log(1 - q), floor) for a probability q in [0, 1], NaN ->
+// NaN, with floor >= -103 (float). float: no division (fl_log1p(-q) takes two); the reduced
+// argument is exact in each of three ranges, so no rounding error of 1 - q needs adding back:
+// q <= 1 - sqrt(1/2): f = -q, k = 0; q < 1/2: f = 1 - 2q, k = -1; q >= 1/2: 1 - q is exact
+// and split as fl_log_probability splits its argument (q = 1 gives -150 ln 2, below the floor).
+//   max error: 1 ULP float (every float in [0, 1] against float64 log1p(-q): see
+//   tests/test_math.py). q outside [0, 1] is outside the domain (unspecified). double:
+//   max(fl_log1p(-q), floor).
+template <class T>
+FASTLOSS_MATH_INLINE T fl_log_complement(T q, T floor) {
+  if constexpr (sizeof(T) == 4) {
+    using C = math_detail::Consts<T>;
+    T k_high;  // q >= 1/2
+    const T f_high =
+        math_detail::reduce_log((T(1) - q) * C::kSubnormalScale, k_high, C::kSubnormalScaleLog2);
+    const bool low = q <= T(0.29289320);  // 1 - q >= sqrt(1/2)
+    const bool high = q >= T(0.5);
+    T f = low ? -q : T(1) - T(2) * q;  // both exact
+    T k = low ? T(0) : T(-1);
+    f = high ? f_high : f;
+    k = high ? k_high : k;
+    T y = math_detail::log_reduced(f, k);
+    y = y < floor ? floor : y;
+    return q == q ? y : q;  // NaN
+  } else {
+    const T y = fl_log1p(-q);
+    return y < floor ? floor : y;
+  }
 }
 
 // fl_log1p_unit(e) = log(1 + e) for e in [0, 1]: the log1p(e^-|x|) of softplus forms (BCE and

@@ -45,6 +45,9 @@ void math_eval(MathFunction f, const T* x, T* y, std::int64_t n) {
     case MathFunction::log1p_unit:
       apply(x, y, n, [](T v) { return fl_log1p_unit(v); });
       break;
+    case MathFunction::log_complement:
+      apply(x, y, n, [](T v) { return fl_log_complement(v, T(-100)); });
+      break;
   }
 }
 

@@ -129,6 +129,7 @@ enum class MathFunction : int {
   exp_nonpositive = 6,
   log_probability = 7,  // with the cross-entropies' floor, -100
   log1p_unit = 8,
+  log_complement = 9,  // with the cross-entropies' floor, -100
 };
 
 template <class T>
