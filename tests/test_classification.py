@@ -886,6 +886,22 @@ def test_hinge_labels() -> None:
                        (np.array([-2.0, 1.0]), r"\(0,\)")):
         with pytest.raises(ValueError, match=all_of("y_true", where)):
             fastloss.hinge(bad, np.zeros(2))
+    # Next to the valid labels, tiny, huge and non-finite values, in both dtypes
+    for dtype in (np.float32, np.float64):
+        one = dtype(1)
+        near = [np.nextafter(one, dtype(2)), np.nextafter(one, dtype(0)),
+                -np.nextafter(one, dtype(2)), np.finfo(dtype).smallest_subnormal,
+                np.finfo(dtype).tiny, dtype(2.0**-75), np.finfo(dtype).max, np.inf, -np.inf,
+                np.nan]
+        for value in near:
+            y = np.ones(40, dtype=dtype)
+            y[37] = value
+            with pytest.raises(ValueError, match=all_of("y_true", r"\(37,\)")):
+                fastloss.hinge(y, np.zeros(40, dtype=dtype))
+        signed_zero = np.array([-0.0, 0.0, 1.0, -1.0], dtype=dtype)
+        np.testing.assert_array_equal(
+            fastloss.hinge(signed_zero, np.full(4, 0.5, dtype=dtype), reduction="none"),
+            [1.5, 1.5, 0.5, 1.5])
 
 
 @pytest.mark.parametrize("name", LOSSES)

@@ -138,14 +138,17 @@ struct HingeOp : PlainOp {
   static constexpr bool kNonNegativeTerms = true;
   static constexpr bool kValidates = true;
 
+  // t is -1, 0 or 1 exactly when t^2 - |t| is 0 (any other t, inf and NaN included, leaves
+  // a nonzero or NaN difference, with or without FMA). One compare: with three, GCC 12 moved
+  // the masks through general registers and the loop ran 2.4x slower than mse's.
   template <class T>
   bool invalid(T t, T) const {
-    return !((t == T(-1)) | (t == T(0)) | (t == T(1)));
+    return !(t * t - (t < T(0) ? -t : t) == T(0));
   }
 
   template <class T>
   T operator()(T t, T p, std::int64_t, T& g) const {
-    const T y = t == T(0) ? T(-1) : t;
+    const T y = t > T(0) ? T(1) : T(-1);  // 0/1 labels: 0 is the negative class
     const T margin = T(1) - y * p;
     g = margin > T(0) ? -y : margin * T(0);  // NaN margins stay NaN
     return margin < T(0) ? T(0) : margin;
