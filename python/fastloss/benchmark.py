@@ -138,31 +138,6 @@ def time_samples(fn: Callable[[], object], timing: Optional[Timing] = None) -> L
     return times
 
 
-def median_time(fn: Callable[[], object], min_sample_s: float = 2e-3, samples: int = 15) -> float:
-    """Median seconds per call over `samples` samples (each looped to last `min_sample_s`)."""
-    timing = Timing(samples=samples, min_samples=samples, budget_s=math.inf,
-                    min_sample_s=min_sample_s)
-    return statistics.median(time_samples(fn, timing))
-
-
-def make_inputs(name: str, n: int, dtype: np.dtype,
-                rng: np.random.Generator) -> Tuple[np.ndarray, ...]:
-    """The positional arrays `name` is benchmarked on (see `fastloss._bench_cases`)."""
-    c = _bench_cases.case(name)
-    if c is None:
-        raise KeyError(f"no benchmark case for {name!r}")
-    return c.inputs(n, np.dtype(dtype), rng)
-
-
-def floor_time(nbytes: int, num_threads: int, buffers: Dict[int, np.ndarray]) -> float:
-    """Median seconds to sum `nbytes` of float64 on `num_threads` threads."""
-    if nbytes not in buffers:
-        buffers[nbytes] = np.ones(max(1, nbytes // 8), dtype=np.float64)
-    buf = buffers[nbytes]
-    with threads(num_threads):
-        return median_time(lambda: _core._sum(buf))
-
-
 # --- peers ----------------------------------------------------------------------------------
 
 
