@@ -441,6 +441,45 @@ def test_extreme_logits_cross_entropy(isa: str, dtype: Any) -> None:
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+def test_long_rows_running_max(isa: str, dtype: Any) -> None:
+    # Long soft-target rows are summed in chunks of 1,024 classes against a running max that
+    # rescales the chunks before it: the max in the last, partial chunk or rising in every
+    # chunk; leading chunks far below the rest, or all -inf (+inf where a target is > 0,
+    # NaN where it is 0, as 0 * log 0); a NaN or +inf after the first chunk; a row of -inf.
+    rng = np.random.default_rng(11)
+    rows, classes = 9, 4_100
+    x = rng.normal(size=(rows, classes))
+    x[0, -1] = 60.0
+    x[1] = np.linspace(-50.0, 50.0, classes)
+    x[2, :2048] = -1e4
+    x[3, :1024] = -np.inf
+    x[4, :1024] = -np.inf
+    x[5, 3000] = np.nan
+    x[6, 2000] = np.inf
+    x[7] = -np.inf
+    x[8, :3000] -= 80.0  # the max rises by 80 in the third chunk: e^-80 rescales
+    soft = rng.uniform(0.1, 1.0, size=(rows, classes))
+    soft /= soft.sum(axis=1, keepdims=True)
+    soft[4, :1024] = 0.0
+    one_hot = np.eye(classes)[rng.integers(0, classes, rows)]
+    class_weight = rng.uniform(0.5, 2.0, classes)
+    for y_true in (soft, one_hot):
+        for options in ({}, {"label_smoothing": 0.1, "class_weight": class_weight}):
+            loss, grad = fastloss.categorical_cross_entropy(
+                y_true.astype(dtype), x.astype(dtype), from_logits=True, reduction="none",
+                return_grad=True, **options)
+            want, want_grad = oracle("categorical_cross_entropy", y_true, x, from_logits=True,
+                                     reduction="none", return_grad=True, **options)
+            what = f"long rows {options}"
+            assert_close(loss, want, value_rtol(dtype), what)
+            finite_rows = np.isfinite(want)
+            assert_close(grad[finite_rows], want_grad[finite_rows], grad_rtol(dtype), what)
+            assert np.all(np.isfinite(loss[[0, 1, 2, 8]]))
+            if y_true is soft and not options:  # the cases above, as the baseline sees them
+                assert np.isposinf(want[3]) and np.all(np.isnan(want[[4, 5, 6, 7]]))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_probabilities_zero_and_one_bce(isa: str, dtype: Any) -> None:
     y = np.array([1.0, 0.0, 1.0, 0.0, 0.5, 0.5])
     p = np.array([0.0, 1.0, 1.0, 0.0, 0.0, 1.0])

