@@ -189,6 +189,37 @@ def test_negative_rates_and_counts(num_threads: int) -> None:
         fastloss.poisson(np.ones(300_000), p)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_sign_screen_false_alarms_and_positions(isa: str, dtype: Any) -> None:
+    # Validation ORs the inputs' sign bits and rescans a flagged block: -0 and negative NaNs
+    # set that bit but are valid (a zero rate or count; NaN propagates), so they must give the
+    # baseline's result, not an error.
+    rng = np.random.default_rng(12)
+    y, rate = make_data(rng, 1_000, False)
+    y, rate = y.astype(dtype), rate.astype(dtype)
+    negative_nan = np.array(-np.nan, dtype)
+    assert np.signbit(negative_nan)
+    y[[3, 500]] = -0.0
+    rate[[4, 999]] = -0.0
+    rate[77] = negative_nan
+    per = fastloss.poisson(y, rate, reduction="none")
+    want = oracle(y.astype(np.float64), np.abs(rate.astype(np.float64)), reduction="none")
+    np.testing.assert_array_equal(np.isnan(per), np.isnan(want))
+    keep = ~np.isnan(want)
+    # per-element terms cancel (p - y log p near 0): absolute error ~ ulp of the parts (~1)
+    np.testing.assert_allclose(per[keep], want[keep], rtol=rtol_for(dtype),
+                               atol=10 * rtol_for(dtype))
+    # A negative rate or count is found wherever it sits: in the two-vector paired loop,
+    # in the single vectors after it, or in the scalar tail.
+    n = 4 * 16 * 3 + 16 + 7
+    for position in (0, 17, 63, 64, 191, 192, 200, n - 1):
+        for name in ("y_true", "y_pred"):
+            y, rate = np.ones(n, dtype), np.ones(n, dtype)
+            (y if name == "y_true" else rate)[position] = -2.0
+            with pytest.raises(ValueError, match=all_of(name, rf"\({position},\)")):
+                fastloss.poisson(y, rate)
+
+
 def test_option_checks() -> None:
     y = np.ones(3)
     for eps in (-1e-8, np.inf, np.nan):

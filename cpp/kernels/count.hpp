@@ -23,6 +23,8 @@ constexpr double kHalfLog2Pi = 0.91893853320467274178;
 template <class T, bool kLogInput, bool kFull, bool kNormalRate = false>
 struct PoissonOp : PlainOp {
   static constexpr bool kValidates = true;
+  static constexpr bool kScreensBySign = true;
+  static constexpr bool kPairSignedTerms = true;
   T eps;
 
   bool invalid(T t, T p) const {
@@ -30,6 +32,14 @@ struct PoissonOp : PlainOp {
       return t < T(0);
     } else {
       return (t < T(0)) | (p < T(0));
+    }
+  }
+
+  auto screen_bits(T t, T p) const {
+    if constexpr (kLogInput) {
+      return math_detail::to_bits(t);
+    } else {
+      return math_detail::to_bits(t) | math_detail::to_bits(p);
     }
   }
 

@@ -22,6 +22,13 @@ FASTLOSS_BEGIN_ISA_NAMESPACE
 // Defaults for Ops: no data validation, no masked-out elements, no cheaper variant.
 struct PlainOp {
   static constexpr bool kValidates = false;  // has `bool invalid(T y_true, T y_pred)`
+  // true (with kValidates): also has `screen_bits(T y_true, T y_pred)`, an unsigned integer
+  // of T's width whose top bit is set wherever invalid() holds (data that is invalid only
+  // where an input is negative: the inputs' bits, ORed). The loop then ORs these, one
+  // operation per vector where invalid() and its select take four, and a block whose OR has
+  // the top bit set is rescanned with invalid(): -0 and negative NaNs are false alarms that
+  // cost that rescan, never a wrong result.
+  static constexpr bool kScreensBySign = false;
   static constexpr bool kMasks = false;      // has `bool keep(T y_true)` and `bool masking()`
   // has `using HardVariant` (an Op for blocks whose targets are all 0 or 1, constructible
   // from this Op) and `bool block_is_hard(const T* y_true, std::int64_t n)`
@@ -31,6 +38,10 @@ struct PlainOp {
   // true: every term (loss and weight) is >= 0 or NaN, so float32 partial sums cannot cancel
   // and may run in float32 lanes for a while (see elementwise_block)
   static constexpr bool kNonNegativeTerms = false;
+  // true: signed terms that a float32 evaluation already gets wrong by about one rounding of
+  // each part (l = a - b errs by ~ulp(|a| + |b|)), so adding two of them in T before widening
+  // (one more rounding, <= ulp(|l1| + |l2|)) keeps the sum's accuracy and halves the widening
+  static constexpr bool kPairSignedTerms = false;
   // true: a second prediction, `T operator()(T y_true, T y_pred, T y_pred2, std::int64_t i,
   // T& dloss_dpred, T& dloss_dpred2) const`, reading y_pred2 and writing grad2
   static constexpr bool kPair = false;
@@ -62,6 +73,8 @@ LossSums elementwise_block(const ElementwiseArgs<T>& a, const Op& op, T scale,
   constexpr bool kTrackWeight = kWeighted || Op::kMasks;
   LaneSums acc;
   T bad[kLanes] = {};  // nonzero in lanes that saw invalid data (T-wide, so it vectorizes)
+  using ScreenBits = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
+  ScreenBits screen[kLanes] = {};  // kScreensBySign: the ORed screen_bits of each lane
   const T* __restrict yt = a.y_true;
   const T* __restrict yp = a.y_pred;
   const T* __restrict w = a.weight;
@@ -98,7 +111,7 @@ LossSums elementwise_block(const ElementwiseArgs<T>& a, const Op& op, T scale,
       wt = keep ? wt : T(0);
     }
     invalid = false;
-    if constexpr (Op::kValidates) invalid = op.invalid(t, yp[i]);
+    if constexpr (Op::kValidates && !Op::kScreensBySign) invalid = op.invalid(t, yp[i]);
     if constexpr (kOut) out[i] = l;
     if constexpr (kGrad) grad[i] = g;
     if constexpr (kGrad && Op::kPair) grad2[i] = g2;
@@ -114,21 +127,42 @@ LossSums elementwise_block(const ElementwiseArgs<T>& a, const Op& op, T scale,
   // captures in memory, and the loop then runs at the speed of those store-to-load chains.
   double loss_lanes[kLanes] = {};
   double weight_lanes[kLanes] = {};
+  constexpr bool kPairs = Op::kPairSignedTerms && !Op::kNonNegativeTerms;
   using Partial = std::conditional_t<Op::kNonNegativeTerms, T, double>;
   const std::int64_t chunk_size = Op::kNonNegativeTerms ? kFlushEvery : end - begin;
+  // One element's loss and weight, its validity recorded in its lane.
+  auto term = [&](std::int64_t i, int lane, T& wt) -> T {
+    bool invalid;
+    const T l = element(i, wt, invalid);
+    if constexpr (Op::kScreensBySign) {
+      screen[lane] |= op.screen_bits(target(i), yp[i]);
+    } else if constexpr (Op::kValidates) {
+      bad[lane] = invalid ? T(1) : bad[lane];
+    }
+    return l;
+  };
   for (std::int64_t chunk = begin; chunk < end; chunk += chunk_size) {
     const std::int64_t chunk_end = std::min(end, chunk + chunk_size);
     Partial loss_part[kLanes] = {};
     Partial weight_part[kLanes] = {};
     auto accumulate = [&](std::int64_t i, int lane) {
       T wt;
-      bool invalid;
-      const T l = element(i, wt, invalid);
-      if constexpr (Op::kValidates) bad[lane] = invalid ? T(1) : bad[lane];
+      const T l = term(i, lane, wt);
       if constexpr (kTrackWeight) weight_part[lane] += static_cast<Partial>(wt);
       loss_part[lane] += static_cast<Partial>(l);
     };
     std::int64_t i = chunk;
+    if constexpr (kPairs) {  // two vectors per step, each lane's two terms added in T
+      for (; i + 2 * kLanes <= chunk_end; i += 2 * kLanes) {
+        FASTLOSS_SIMD
+        for (int lane = 0; lane < kLanes; ++lane) {
+          T wt1, wt2;
+          const T l = term(i + lane, lane, wt1) + term(i + kLanes + lane, lane, wt2);
+          if constexpr (kTrackWeight) weight_part[lane] += static_cast<Partial>(wt1 + wt2);
+          loss_part[lane] += static_cast<Partial>(l);
+        }
+      }
+    }
     for (; i + kLanes <= chunk_end; i += kLanes) {
       FASTLOSS_SIMD
       for (int lane = 0; lane < kLanes; ++lane) accumulate(i + lane, lane);
@@ -144,6 +178,11 @@ LossSums elementwise_block(const ElementwiseArgs<T>& a, const Op& op, T scale,
     acc.weight[lane] = weight_lanes[lane];
   }
   LossSums sums = acc.total();
+  if constexpr (Op::kScreensBySign) {
+    ScreenBits any = 0;
+    for (int lane = 0; lane < kLanes; ++lane) any |= screen[lane];
+    bad[0] = (any >> (8 * sizeof(T) - 1)) != 0 ? T(1) : T(0);
+  }
   if constexpr (Op::kValidates) {
     if (any_lane_set(bad)) {  // rare: find the first offending element of this block
       for (std::int64_t k = begin; k < end; ++k) {
