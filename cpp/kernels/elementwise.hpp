@@ -130,6 +130,13 @@ LossSums elementwise_block(const ElementwiseArgs<T>& a, const Op& op, T scale,
   constexpr bool kPairs = Op::kPairSignedTerms && !Op::kNonNegativeTerms;
   using Partial = std::conditional_t<Op::kNonNegativeTerms, T, double>;
   const std::int64_t chunk_size = Op::kNonNegativeTerms ? kFlushEvery : end - begin;
+  // The inputs kPrefetchDistance elements past i (the hardware prefetchers alone fall behind).
+  auto prefetch_inputs = [&](std::int64_t i) {
+    if constexpr (Op::kReadsTarget) prefetch_ahead(yt + i + kPrefetchDistance);
+    prefetch_ahead(yp + i + kPrefetchDistance);
+    if constexpr (Op::kPair) prefetch_ahead(yp2 + i + kPrefetchDistance);
+    if constexpr (kWeighted) prefetch_ahead(w + i + kPrefetchDistance);
+  };
   // One element's loss and weight, its validity recorded in its lane.
   auto term = [&](std::int64_t i, int lane, T& wt) -> T {
     bool invalid;
@@ -154,6 +161,8 @@ LossSums elementwise_block(const ElementwiseArgs<T>& a, const Op& op, T scale,
     std::int64_t i = chunk;
     if constexpr (kPairs) {  // two vectors per step, each lane's two terms added in T
       for (; i + 2 * kLanes <= chunk_end; i += 2 * kLanes) {
+        prefetch_inputs(i);
+        prefetch_inputs(i + kLanes);
         FASTLOSS_SIMD
         for (int lane = 0; lane < kLanes; ++lane) {
           T wt1, wt2;
@@ -164,6 +173,7 @@ LossSums elementwise_block(const ElementwiseArgs<T>& a, const Op& op, T scale,
       }
     }
     for (; i + kLanes <= chunk_end; i += kLanes) {
+      prefetch_inputs(i);
       FASTLOSS_SIMD
       for (int lane = 0; lane < kLanes; ++lane) accumulate(i + lane, lane);
     }

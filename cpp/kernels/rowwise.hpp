@@ -69,20 +69,6 @@ void group_max(const GroupTile<T>& x, std::int64_t C, T (&m)[kLanes]) {
   }
 }
 
-// Prefetches the kLanes elements at p (one cache line of floats, two of doubles); kIntoL2: the
-// lines stop in L2.
-template <class T, bool kIntoL2 = false>
-inline void prefetch_ahead(const T* p) {
-  constexpr std::int64_t kLine = 64 / static_cast<std::int64_t>(sizeof(T));
-  for (std::int64_t k = 0; k < kLanes; k += kLine) {
-    if constexpr (kIntoL2) {
-      FASTLOSS_PREFETCH_L2(p + k);
-    } else {
-      FASTLOSS_PREFETCH(p + k);
-    }
-  }
-}
-
 // Group kernels call this once per class step c (of C) of their exponential loop, so the
 // next group's rows (kLanes * C elements: C lines of floats, 2C of doubles) arrive while this
 // group computes; the hardware prefetchers fall behind a group's bursty reads (measured:
