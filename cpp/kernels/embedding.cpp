@@ -113,6 +113,8 @@ LossSums contrastive(const EmbeddingArgs<T>& a, const ContrastiveParams& p) {
     const T* x1 = a.x[0] + r * D;
     const T* x2 = a.x[1] + r * D;
     const T y = a.y_true[r];
+    prefetch_row_ahead(x1, D);
+    prefetch_row_ahead(x2, D);
     if (grad) {
       return contrastive_row<T, true>(x1, x2, D, y, p.margin, a.grad[0] + r * D,
                                       a.grad[1] + r * D, gs);
@@ -192,6 +194,7 @@ LossSums triplet_with(const EmbeddingArgs<T>& a, const TripletParams& p) {
   const T eps = kSquared ? T(0) : static_cast<T>(p.eps);
   auto row = [&](std::int64_t r, T gs) -> RowLoss {
     const std::int64_t o = r * D;
+    for (int k = 0; k < 3; ++k) prefetch_row_ahead(a.x[k] + o, D);
     if (grad) {
       return triplet_row<T, true, kSquared, kSwap>(a.x[0] + o, a.x[1] + o, a.x[2] + o, D, eps,
                                                    p.margin, a.grad[0] + o, a.grad[1] + o,
@@ -252,6 +255,8 @@ LossSums cosine_proximity(const RowArgs<T>& a, const CosineParams& p) {
   auto row = [&](std::int64_t r, T gs) -> RowLoss {
     const T* x = a.y_true + r * D;
     const T* y = a.y_pred + r * D;
+    prefetch_row_ahead(x, D);
+    prefetch_row_ahead(y, D);
     if (a.grad != nullptr) return cosine_row<T, true>(x, y, D, p.eps, a.grad + r * D, gs);
     return cosine_row<T, false>(x, y, D, p.eps, nullptr, gs);
   };
