@@ -24,8 +24,8 @@ struct PlainOp {
   static constexpr bool kValidates = false;  // has `bool invalid(T y_true, T y_pred)`
   // true (with kValidates): also has `screen_bits(T y_true, T y_pred)`, an unsigned integer
   // of T's width whose top bit is set wherever invalid() holds (data that is invalid only
-  // where an input is negative: the inputs' bits, ORed). The loop then ORs these, one
-  // operation per vector where invalid() and its select take four, and a block whose OR has
+  // where an input is negative: the inputs' bits, ORed). The loop then ORs these (two
+  // operations per vector, where invalid() and its select take four), and a block whose OR has
   // the top bit set is rescanned with invalid(): -0 and negative NaNs are false alarms that
   // cost that rescan, never a wrong result.
   static constexpr bool kScreensBySign = false;
