@@ -442,7 +442,7 @@ def test_extreme_logits_cross_entropy(isa: str, dtype: Any) -> None:
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_long_rows_running_max(isa: str, dtype: Any) -> None:
-    # Long soft-target rows are summed in chunks of 1,024 classes against a running max that
+    # Long rows are summed in chunks of 1,024 classes against a running max that
     # rescales the chunks before it: the max in the last, partial chunk or rising in every
     # chunk; leading chunks far below the rest, or all -inf (+inf where a target is > 0,
     # NaN where it is 0, as 0 * log 0); a NaN or +inf after the first chunk; a row of -inf.
@@ -477,6 +477,23 @@ def test_long_rows_running_max(isa: str, dtype: Any) -> None:
             assert np.all(np.isfinite(loss[[0, 1, 2, 8]]))
             if y_true is soft and not options:  # the cases above, as the baseline sees them
                 assert np.isposinf(want[3]) and np.all(np.isnan(want[[4, 5, 6, 7]]))
+    # Labels take the same pass; rows 3 and 4 have their label in the -inf chunk.
+    labels = rng.integers(0, classes, rows)
+    labels[[3, 4]] = [5, 1023]
+    for options in ({}, {"label_smoothing": 0.1, "class_weight": class_weight}):
+        loss, grad = fastloss.sparse_categorical_cross_entropy(
+            labels, x.astype(dtype), from_logits=True, reduction="none", return_grad=True,
+            **options)
+        want, want_grad = oracle("sparse_categorical_cross_entropy", labels, x,
+                                 from_logits=True, reduction="none", return_grad=True, **options)
+        what = f"long rows, labels {options}"
+        # The baseline's 0 * log 0 makes rows 3 and 4 NaN; -log p_k = +inf, as PyTorch's nll.
+        assert np.all(np.isposinf(loss[[3, 4]]))
+        others = np.array([0, 1, 2, 5, 6, 7, 8])
+        assert_close(loss[others], want[others], value_rtol(dtype), what)
+        finite_rows = np.isfinite(want)
+        assert_close(grad[finite_rows], want_grad[finite_rows], grad_rtol(dtype), what)
+        assert np.all(np.isfinite(loss[[0, 1, 2, 8]]))
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
