@@ -494,6 +494,21 @@ def test_long_rows_running_max(isa: str, dtype: Any) -> None:
         finite_rows = np.isfinite(want)
         assert_close(grad[finite_rows], want_grad[finite_rows], grad_rtol(dtype), what)
         assert np.all(np.isfinite(loss[[0, 1, 2, 8]]))
+    # A leading -inf chunk before logits near -100 (the gradient's rescaling factor of that
+    # chunk, e^100, overflows float): finite loss and gradient, 0 on the -inf classes.
+    z = np.full(classes, -np.inf)
+    z[1024:] = -100.0 + rng.normal(size=classes - 1024)
+    label = 2000
+    loss, grad = fastloss.sparse_categorical_cross_entropy(
+        np.array([label]), z[None].astype(dtype), from_logits=True, reduction="none",
+        return_grad=True)
+    finite = z[1024:].astype(dtype).astype(np.float64)
+    lse = finite.max() + np.log(np.sum(np.exp(finite - finite.max())))
+    want_grad = np.concatenate([np.zeros(1024), np.exp(finite - lse)])
+    want_grad[label] -= 1.0
+    assert_close(loss, [lse - finite[label - 1024]], value_rtol(dtype), "-inf chunk, -100")
+    assert_close(grad[0], want_grad, grad_rtol(dtype), "-inf chunk, -100")
+    assert np.all(grad[0, :1024] == 0)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

@@ -122,8 +122,10 @@ T online_softmax_sums(const T* x, const T* also_prefetch, std::int64_t C, Coef&&
 template <class T, class Minus>
 void rescaled_exps(T* g, std::int64_t C, const T* chunk_refs, T ref, T scale, Minus&& minus) {
   for (std::int64_t c0 = 0, chunk = 0; c0 < C; c0 += kFlushEvery, ++chunk) {
+    // shift > 0 only for chunks before the first finite x (reference 0, the placeholder): their
+    // exponentials are 0 or NaN, and e^shift could overflow T.
     const double shift = static_cast<double>(chunk_refs[chunk]) - static_cast<double>(ref);
-    const T factor = shift == 0.0 ? scale : static_cast<T>(fl_exp(shift)) * scale;
+    const T factor = shift >= 0.0 ? scale : static_cast<T>(fl_exp(shift)) * scale;
     lane_loop(c0, std::min(C, c0 + kFlushEvery),
               [&](std::int64_t c, int) { g[c] = g[c] * factor - minus(c); });
   }
