@@ -211,7 +211,7 @@ def test_sign_screen_false_alarms_and_positions(isa: str, dtype: Any) -> None:
                                atol=10 * rtol_for(dtype))
     # A negative rate or count is found wherever it sits: in the two-vector paired loop,
     # in the single vectors after it, or in the scalar tail.
-    n = 4 * 16 * 3 + 16 + 7
+    n = 6 * 2 * 16 + 16 + 7  # six pairs of 16-lane vectors, one vector, a tail of 7
     for position in (0, 17, 63, 64, 191, 192, 200, n - 1):
         for name in ("y_true", "y_pred"):
             y, rate = np.ones(n, dtype), np.ones(n, dtype)

@@ -151,15 +151,13 @@ RowLoss soft_logits_row(const T* x, const T* y, const T* cw, std::int64_t C, T k
                         T* g, T gs) {
   auto coefficient = [&](std::int64_t c) { return kPlain ? y[c] : cw[c] * (y[c] * keep + add); };
   double s, total, b;
+  ChunkRefs<T> refs(kGrad ? C : 0);
+  const T ref = online_softmax_sums<T, true, kGrad>(x, y, C, coefficient, s, total, b, g,
+                                                    refs.data());
   if constexpr (kGrad) {
-    ChunkRefs<T> refs(C);
-    const T ref = online_softmax_sums<T, true, true>(x, y, C, coefficient, s, total, b, g,
-                                                     refs.data());
     const T softmax_scale = static_cast<T>(total / s) * gs;
     rescaled_exps(g, C, refs.data(), ref, softmax_scale,
                   [&](std::int64_t c) { return coefficient(c) * gs; });
-  } else {
-    online_softmax_sums<T, true, false>(x, y, C, coefficient, s, total, b, g, nullptr);
   }
   return {b + total * fl_log(s), 1.0, false};
 }
