@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 
 #include "kernels/isa.hpp"
 #include "kernels/table.hpp"
@@ -103,6 +104,32 @@ inline double lane_total(const T (&lanes)[kLanes]) {
   }
   return t[0];
 }
+
+#if defined(__GNUC__) && !defined(__clang__) && (defined(__AVX512F__) || defined(__AVX2__))
+// The same tree for float lanes in GCC vector types, which compile to a few conversions,
+// permutes and adds: GCC 12 turns the loops above into 16 scalar conversions and 15 scalar
+// adds through memory, a cost long rows pay per chunk (categorical CE from logits over
+// (64, 50000) rows: 9% faster). Not intrinsics: with those GCC kept the accumulators of the
+// calling loop in memory whenever that loop also stores (the gradient row: 12% slower).
+template <>
+inline double lane_total<float>(const float (&lanes)[kLanes]) {
+  typedef float F8 __attribute__((vector_size(32)));
+  typedef double D8 __attribute__((vector_size(64)));
+  typedef long long I8 __attribute__((vector_size(64)));
+  typedef double D4 __attribute__((vector_size(32)));
+  typedef double D2 __attribute__((vector_size(16)));
+  F8 low, high;
+  std::memcpy(&low, lanes, sizeof low);
+  std::memcpy(&high, lanes + 8, sizeof high);
+  const D8 a = __builtin_convertvector(low, D8);
+  const D8 b = __builtin_convertvector(high, D8);
+  const D8 t8 = __builtin_shuffle(a, b, I8{0, 2, 4, 6, 8, 10, 12, 14}) +
+                __builtin_shuffle(a, b, I8{1, 3, 5, 7, 9, 11, 13, 15});
+  const D4 t4 = D4{t8[0], t8[2], t8[4], t8[6]} + D4{t8[1], t8[3], t8[5], t8[7]};
+  const D2 t2 = D2{t4[0], t4[2]} + D2{t4[1], t4[3]};
+  return t2[0] + t2[1];
+}
+#endif
 
 // Whether any of kLanes per-lane flags (0 or 1, kept in T lanes so loops vectorize) is set.
 template <class T>
