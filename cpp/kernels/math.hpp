@@ -104,7 +104,7 @@ struct Consts<float> {
   static constexpr float kExpMax = 89.0f;
   static constexpr float kMinNormal = 0x1p-126f;
   static constexpr float kSubnormalScale = 0x1p23f;
-  static constexpr float kSubnormalScaleLog2 = 23.0f;
+  static constexpr int kSubnormalScaleLog2 = 23;
   static constexpr Bits kOne = 0x3f800000u;
   static constexpr Bits kSqrtHalf = 0x3f3504f3u;
   static constexpr Bits kMantissaMask = 0x007fffffu;
@@ -130,10 +130,6 @@ struct Consts<float> {
     const float w = z * z;
     return z * (0x1.555554p-1f + w * 0x1.23d3dcp-2f) + w * (0x1.999c26p-2f + w * 0x1.f13c4cp-3f);
   }
-  // Biased exponent field of ix (high bits, may include the sign) as float, exactly.
-  static FASTLOSS_MATH_INLINE float exponent_field(Bits ix) {
-    return static_cast<float>(static_cast<std::int32_t>(ix >> 23));
-  }
 };
 
 template <>
@@ -150,7 +146,7 @@ struct Consts<double> {
   static constexpr double kExpMax = 710.0;
   static constexpr double kMinNormal = 0x1p-1022;
   static constexpr double kSubnormalScale = 0x1p54;
-  static constexpr double kSubnormalScaleLog2 = 54.0;
+  static constexpr int kSubnormalScaleLog2 = 54;
   static constexpr Bits kOne = 0x3ff0000000000000ull;
   static constexpr Bits kSqrtHalf = 0x3fe6a09e667f3bcdull;
   static constexpr Bits kMantissaMask = 0x000fffffffffffffull;
@@ -269,12 +265,24 @@ FASTLOSS_MATH_INLINE T abs_(T x) {
 
 // Splits positive normal x into 2^k * (1 + f), 1 + f in [sqrt(1/2), sqrt(2)); returns f.
 // extra_scale_log2: x arrives multiplied by 2^extra_scale_log2, which k then leaves out.
+// float: d = bits(x) - bits(sqrt(1/2)) holds k in its high bits as a signed integer, so one
+// arithmetic shift and a conversion give k, with the extra scale inside the same subtraction
+// (one vector operation fewer than shifting the biased field and subtracting the bias).
 template <class T>
-FASTLOSS_MATH_INLINE T reduce_log(T x, T& k, T extra_scale_log2 = T(0)) {
+FASTLOSS_MATH_INLINE T reduce_log(T x, T& k, int extra_scale_log2 = 0) {
   using C = Consts<T>;
-  const auto ix = static_cast<typename C::Bits>(to_bits(x) + (C::kOne - C::kSqrtHalf));
-  k = C::exponent_field(ix) - (static_cast<T>(C::kTwiceBias / 2) + extra_scale_log2);
-  return from_bits(static_cast<typename C::Bits>((ix & C::kMantissaMask) + C::kSqrtHalf)) - T(1);
+  using Bits = typename C::Bits;
+  if constexpr (sizeof(T) == 4) {
+    const Bits offset = C::kSqrtHalf + (static_cast<Bits>(extra_scale_log2) << C::kMantissaBits);
+    const Bits d = to_bits(x) - offset;
+    // >> of a negative int32 shifts in sign bits: GCC, Clang and MSVC do, C++20 requires it.
+    k = static_cast<T>(static_cast<std::int32_t>(d) >> C::kMantissaBits);
+    return from_bits((d & C::kMantissaMask) + C::kSqrtHalf) - T(1);
+  } else {
+    const auto ix = static_cast<Bits>(to_bits(x) + (C::kOne - C::kSqrtHalf));
+    k = C::exponent_field(ix) - static_cast<T>(C::kTwiceBias / 2 + extra_scale_log2);
+    return from_bits(static_cast<Bits>((ix & C::kMantissaMask) + C::kSqrtHalf)) - T(1);
+  }
 }
 
 // fdlibm's log(1+f) for f in [sqrt(1/2)-1, sqrt(2)-1] and s = f/(2+f):
@@ -463,7 +471,7 @@ template <class T>
 FASTLOSS_MATH_INLINE T fl_log(T x) {
   using C = math_detail::Consts<T>;
   const bool subnormal = x < C::kMinNormal;
-  const T k_adjust = subnormal ? -C::kSubnormalScaleLog2 : T(0);
+  const T k_adjust = subnormal ? -static_cast<T>(C::kSubnormalScaleLog2) : T(0);
   T k;
   const T f = math_detail::reduce_log(subnormal ? x * C::kSubnormalScale : x, k);
   T y = math_detail::log_reduced(f, k + k_adjust);
