@@ -512,6 +512,31 @@ def test_long_rows_running_max(isa: str, dtype: Any) -> None:
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("classes", [7, 130, 1000, 2100])
+def test_row_max_finds_every_position(isa: str, dtype: Any, classes: int) -> None:
+    # The running max runs in several interleaved chains (and lanes): a logit 200 above the
+    # rest, at any position, must become the reference, or e^200 overflows float. Rows of
+    # 7 classes take the grouped path (16 rows a group), 130+ the long-row path.
+    rng = np.random.default_rng(classes)
+    positions = np.unique(np.concatenate([np.arange(min(classes, 80)),
+                                          rng.integers(0, classes, 40), [classes - 1]]))
+    x = rng.normal(size=(positions.size, classes))
+    x[np.arange(positions.size), positions] += 200.0
+    labels = rng.integers(0, classes, positions.size)
+    soft = rng.uniform(size=x.shape)
+    soft /= soft.sum(axis=1, keepdims=True)
+    for name, y_true in (("sparse_categorical_cross_entropy", labels),
+                         ("categorical_cross_entropy", soft.astype(dtype))):
+        loss, grad = call(name, y_true, x.astype(dtype), from_logits=True, reduction="none",
+                          return_grad=True)
+        want, want_grad = oracle(name, y_true, x, from_logits=True, reduction="none",
+                                 return_grad=True)
+        assert np.all(np.isfinite(loss)) and np.all(np.isfinite(grad)), name
+        assert_close(loss, want, value_rtol(dtype), f"{name}, spike")
+        assert_close(grad, want_grad, grad_rtol(dtype), f"{name}, spike")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_probabilities_zero_and_one_bce(isa: str, dtype: Any) -> None:
     y = np.array([1.0, 0.0, 1.0, 0.0, 0.5, 0.5])
     p = np.array([0.0, 1.0, 1.0, 0.0, 0.0, 1.0])

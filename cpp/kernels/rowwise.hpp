@@ -23,13 +23,34 @@ struct RowLoss {
   bool invalid = false;
 };
 
-// Maximum of x[0..n) (n > 0) in kLanes independent lanes; NaN entries are skipped (they
-// propagate through the exponentials that follow).
+// Independent running maxima per lane in row_max and group_max: one chain waits out the max's
+// latency (4 cycles) at every vector, while the exponential pass that follows spends about 9
+// per vector. Four chains: categorical CE from logits 0.86-0.91x the time over (64, 50000),
+// 0.92x over (10^5, 100) (one Xeon thread, float32).
+constexpr int kMaxChains = 4;
+
+// Maximum of x[0..n) (n > 0) in kLanes x kMaxChains independent lanes; NaN entries are
+// skipped (they propagate through the exponentials that follow).
 template <class T>
 T row_max(const T* x, std::int64_t n) {
-  T m[kLanes];
-  for (int lane = 0; lane < kLanes; ++lane) m[lane] = -std::numeric_limits<T>::infinity();
-  lane_loop(0, n, [&](std::int64_t c, int lane) { m[lane] = x[c] > m[lane] ? x[c] : m[lane]; });
+  constexpr int kWide = kMaxChains * kLanes;
+  T m[kWide];
+  for (auto& v : m) v = -std::numeric_limits<T>::infinity();
+  std::int64_t c = 0;
+  for (; c + kWide <= n; c += kWide) {
+    FASTLOSS_SIMD
+    for (int lane = 0; lane < kWide; ++lane) {
+      m[lane] = x[c + lane] > m[lane] ? x[c + lane] : m[lane];
+    }
+  }
+  for (int j = 1; j < kMaxChains; ++j) {  // fold the chains in vector steps
+    FASTLOSS_SIMD
+    for (int lane = 0; lane < kLanes; ++lane) {
+      const T v = m[j * kLanes + lane];
+      m[lane] = v > m[lane] ? v : m[lane];
+    }
+  }
+  lane_loop(c, n, [&](std::int64_t k, int lane) { m[lane] = x[k] > m[lane] ? x[k] : m[lane]; });
   T result = m[0];
   for (int lane = 1; lane < kLanes; ++lane) result = m[lane] > result ? m[lane] : result;
   return result;
@@ -56,15 +77,36 @@ struct GroupLoss {
   T invalid[kLanes];  // nonzero for rows with invalid data
 };
 
-// Per-lane maxima of the C classes of a group's tile (one row per lane).
+// Per-lane maxima of the C classes of a group's tile (one row per lane), over kMaxChains
+// interleaved class sequences.
 template <class T>
 void group_max(const GroupTile<T>& x, std::int64_t C, T (&m)[kLanes]) {
-  for (int lane = 0; lane < kLanes; ++lane) m[lane] = -std::numeric_limits<T>::infinity();
-  for (std::int64_t c = 0; c < C; ++c) {
+  T chains[kMaxChains][kLanes];
+  for (auto& chain : chains) {
+    for (auto& v : chain) v = -std::numeric_limits<T>::infinity();
+  }
+  std::int64_t c = 0;
+  for (; c + kMaxChains <= C; c += kMaxChains) {
+    for (int j = 0; j < kMaxChains; ++j) {
+      FASTLOSS_SIMD
+      for (int lane = 0; lane < kLanes; ++lane) {
+        const T v = x(c + j, lane);
+        chains[j][lane] = v > chains[j][lane] ? v : chains[j][lane];
+      }
+    }
+  }
+  for (; c < C; ++c) {
     FASTLOSS_SIMD
     for (int lane = 0; lane < kLanes; ++lane) {
       const T v = x(c, lane);
-      m[lane] = v > m[lane] ? v : m[lane];
+      chains[0][lane] = v > chains[0][lane] ? v : chains[0][lane];
+    }
+  }
+  for (int lane = 0; lane < kLanes; ++lane) m[lane] = chains[0][lane];
+  for (int j = 1; j < kMaxChains; ++j) {
+    FASTLOSS_SIMD
+    for (int lane = 0; lane < kLanes; ++lane) {
+      m[lane] = chains[j][lane] > m[lane] ? chains[j][lane] : m[lane];
     }
   }
 }
