@@ -512,14 +512,16 @@ def test_long_rows_running_max(isa: str, dtype: Any) -> None:
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("classes", [7, 130, 1000, 2100])
+@pytest.mark.parametrize("classes", [7, 100, 130, 1000, 2100])
 def test_row_max_finds_every_position(isa: str, dtype: Any, classes: int) -> None:
     # The running max runs in several interleaved chains (and lanes): a logit 200 above the
     # rest, at any position, must become the reference, or e^200 overflows float. Rows of
-    # 7 classes take the grouped path (16 rows a group), 130+ the long-row path.
+    # up to 128 classes take the grouped path (full groups of 16 rows: at least 48 rows
+    # here), longer ones the long-row path.
     rng = np.random.default_rng(classes)
     positions = np.unique(np.concatenate([np.arange(min(classes, 80)),
                                           rng.integers(0, classes, 40), [classes - 1]]))
+    positions = np.resize(positions, max(positions.size, 48))
     x = rng.normal(size=(positions.size, classes))
     x[np.arange(positions.size), positions] += 200.0
     labels = rng.integers(0, classes, positions.size)
