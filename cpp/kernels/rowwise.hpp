@@ -29,30 +29,51 @@ struct RowLoss {
 // 0.92x over (10^5, 100) (one Xeon thread, float32).
 constexpr int kMaxChains = 4;
 
+// The larger of a running max m and v; a NaN v fails the compare and is skipped. (By value:
+// with m by reference GCC 12 turns the scalar uses into compares and integer moves.)
+template <class T>
+inline T max_skipping_nan(T m, T v) {
+  return v > m ? v : m;
+}
+
+// kMaxChains running maxima per lane, all -inf to start.
+template <class T>
+struct MaxChains {
+  MaxChains() {
+    for (auto& chain : v) {
+      for (auto& x : chain) x = -std::numeric_limits<T>::infinity();
+    }
+  }
+  // Folds the chains into the first, in vector steps; returns it (the per-lane maxima).
+  T (&fold())[kLanes] {
+    for (int j = 1; j < kMaxChains; ++j) {
+      FASTLOSS_SIMD
+      for (int lane = 0; lane < kLanes; ++lane) {
+        v[0][lane] = max_skipping_nan(v[0][lane], v[j][lane]);
+      }
+    }
+    return v[0];
+  }
+  T v[kMaxChains][kLanes];
+};
+
 // Maximum of x[0..n) (n > 0) in kLanes x kMaxChains independent lanes; NaN entries are
 // skipped (they propagate through the exponentials that follow).
 template <class T>
 T row_max(const T* x, std::int64_t n) {
-  constexpr int kWide = kMaxChains * kLanes;
-  T m[kWide];
-  for (auto& v : m) v = -std::numeric_limits<T>::infinity();
+  MaxChains<T> chains;
+  T* running = &chains.v[0][0];  // as one row of kMaxChains x kLanes: GCC unrolls that loop
   std::int64_t c = 0;
-  for (; c + kWide <= n; c += kWide) {
+  for (; c + kMaxChains * kLanes <= n; c += kMaxChains * kLanes) {
     FASTLOSS_SIMD
-    for (int lane = 0; lane < kWide; ++lane) {
-      m[lane] = x[c + lane] > m[lane] ? x[c + lane] : m[lane];
+    for (int lane = 0; lane < kMaxChains * kLanes; ++lane) {
+      running[lane] = max_skipping_nan(running[lane], x[c + lane]);
     }
   }
-  for (int j = 1; j < kMaxChains; ++j) {  // fold the chains in vector steps
-    FASTLOSS_SIMD
-    for (int lane = 0; lane < kLanes; ++lane) {
-      const T v = m[j * kLanes + lane];
-      m[lane] = v > m[lane] ? v : m[lane];
-    }
-  }
-  lane_loop(c, n, [&](std::int64_t k, int lane) { m[lane] = x[k] > m[lane] ? x[k] : m[lane]; });
+  T(&m)[kLanes] = chains.fold();
+  lane_loop(c, n, [&](std::int64_t k, int lane) { m[lane] = max_skipping_nan(m[lane], x[k]); });
   T result = m[0];
-  for (int lane = 1; lane < kLanes; ++lane) result = m[lane] > result ? m[lane] : result;
+  for (int lane = 1; lane < kLanes; ++lane) result = max_skipping_nan(result, m[lane]);
   return result;
 }
 
@@ -81,34 +102,23 @@ struct GroupLoss {
 // interleaved class sequences.
 template <class T>
 void group_max(const GroupTile<T>& x, std::int64_t C, T (&m)[kLanes]) {
-  T chains[kMaxChains][kLanes];
-  for (auto& chain : chains) {
-    for (auto& v : chain) v = -std::numeric_limits<T>::infinity();
-  }
+  MaxChains<T> chains;
+  auto& v = chains.v;
   std::int64_t c = 0;
   for (; c + kMaxChains <= C; c += kMaxChains) {
     for (int j = 0; j < kMaxChains; ++j) {
       FASTLOSS_SIMD
       for (int lane = 0; lane < kLanes; ++lane) {
-        const T v = x(c + j, lane);
-        chains[j][lane] = v > chains[j][lane] ? v : chains[j][lane];
+        v[j][lane] = max_skipping_nan(v[j][lane], x(c + j, lane));
       }
     }
   }
   for (; c < C; ++c) {
     FASTLOSS_SIMD
-    for (int lane = 0; lane < kLanes; ++lane) {
-      const T v = x(c, lane);
-      chains[0][lane] = v > chains[0][lane] ? v : chains[0][lane];
-    }
+    for (int lane = 0; lane < kLanes; ++lane) v[0][lane] = max_skipping_nan(v[0][lane], x(c, lane));
   }
-  for (int lane = 0; lane < kLanes; ++lane) m[lane] = chains[0][lane];
-  for (int j = 1; j < kMaxChains; ++j) {
-    FASTLOSS_SIMD
-    for (int lane = 0; lane < kLanes; ++lane) {
-      m[lane] = chains[j][lane] > m[lane] ? chains[j][lane] : m[lane];
-    }
-  }
+  const T(&folded)[kLanes] = chains.fold();
+  for (int lane = 0; lane < kLanes; ++lane) m[lane] = folded[lane];
 }
 
 // Group kernels call this once per class step c (of C) of their exponential loop, so the
