@@ -90,6 +90,8 @@ class Problem:
 EMBEDDING_SHAPES: List[Tuple[int, ...]] = (
     [(0, 3), (1, 1), (7, 3), (9, 17), (17, 128), (3, 1000), (5,), (2, 3, 17), (0, 4, 5)]
     + [(n, d) for n in (16, 65) for d in EMBEDDING_DIMS]
+    # Rows longer than one chunk of per-lane sums (1,024 elements), with a tail in the last.
+    + [(5, 2100)]
     # Above the parallel threshold (rows x dim >= 65,536): the OpenMP path with 2 threads.
     + [(700, 128), (30_000, 3)]
 )

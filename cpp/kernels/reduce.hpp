@@ -94,41 +94,74 @@ constexpr std::int64_t kPrefetchDistance = 1024;
 // float32 sums keep float64 accuracy while the hot loop adds in T.
 constexpr std::int64_t kFlushEvery = 64 * kLanes;
 
-// The float64 sum of kLanes lane values, in a fixed pairwise tree.
+// The float64 sum of kLanes lane values, in a fixed tree: the upper half of the lanes added
+// to the lower half, then again, down to one. (Spelled out: a loop over the halving widths
+// compiled to slower code, embedding rows took 1.1-1.4x the time in the baseline build.)
 template <class T>
 inline double lane_total(const T (&lanes)[kLanes]) {
-  double t[kLanes];
-  for (int j = 0; j < kLanes; ++j) t[j] = static_cast<double>(lanes[j]);
-  for (int width = kLanes / 2; width >= 1; width /= 2) {
-    for (int j = 0; j < width; ++j) t[j] = t[2 * j] + t[2 * j + 1];
+  static_assert(kLanes == 16, "lane_total is written for 16 lanes");
+  double t[8];
+  for (int j = 0; j < 8; ++j) {
+    t[j] = static_cast<double>(lanes[j]) + static_cast<double>(lanes[j + 8]);
   }
-  return t[0];
+  for (int j = 0; j < 4; ++j) t[j] += t[j + 4];
+  for (int j = 0; j < 2; ++j) t[j] += t[j + 2];
+  return t[0] + t[1];
 }
 
 #if defined(__GNUC__) && !defined(__clang__) && (defined(__AVX512F__) || defined(__AVX2__))
 // The same tree for float lanes in GCC vector types, which compile to a few conversions,
-// permutes and adds: GCC 12 turns the loops above into 16 scalar conversions and 15 scalar
+// extracts and adds: GCC 12 turns the loops above into 16 scalar conversions and 15 scalar
 // adds through memory, a cost long rows pay per chunk (categorical CE from logits over
 // (64, 50000) rows: 9% faster). Not intrinsics: with those GCC kept the accumulators of the
 // calling loop in memory whenever that loop also stores (the gradient row: 12% slower).
 template <>
 inline double lane_total<float>(const float (&lanes)[kLanes]) {
-  typedef float F8 __attribute__((vector_size(32)));
   typedef double D8 __attribute__((vector_size(64)));
-  typedef long long I8 __attribute__((vector_size(64)));
   typedef double D4 __attribute__((vector_size(32)));
   typedef double D2 __attribute__((vector_size(16)));
+#if defined(__AVX512F__)
+  // One load of all 16 (a caller that just stored them as one vector forwards the store; two
+  // half loads from it would wait for the store to complete).
+  typedef float F16 __attribute__((vector_size(64)));
+  typedef double D16 __attribute__((vector_size(128)));
+  F16 all;
+  std::memcpy(&all, lanes, sizeof all);
+  const D16 d = __builtin_convertvector(all, D16);
+  const D8 t8 = D8{d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]} +
+                D8{d[8], d[9], d[10], d[11], d[12], d[13], d[14], d[15]};
+#else
+  typedef float F8 __attribute__((vector_size(32)));
   F8 low, high;
   std::memcpy(&low, lanes, sizeof low);
   std::memcpy(&high, lanes + 8, sizeof high);
-  const D8 a = __builtin_convertvector(low, D8);
-  const D8 b = __builtin_convertvector(high, D8);
-  const D8 t8 = __builtin_shuffle(a, b, I8{0, 2, 4, 6, 8, 10, 12, 14}) +
-                __builtin_shuffle(a, b, I8{1, 3, 5, 7, 9, 11, 13, 15});
-  const D4 t4 = D4{t8[0], t8[2], t8[4], t8[6]} + D4{t8[1], t8[3], t8[5], t8[7]};
-  const D2 t2 = D2{t4[0], t4[2]} + D2{t4[1], t4[3]};
+  const D8 t8 = __builtin_convertvector(low, D8) + __builtin_convertvector(high, D8);
+#endif
+  const D4 t4 = D4{t8[0], t8[1], t8[2], t8[3]} + D4{t8[4], t8[5], t8[6], t8[7]};
+  const D2 t2 = D2{t4[0], t4[1]} + D2{t4[2], t4[3]};
   return t2[0] + t2[1];
 }
+#endif
+
+// GCC and Clang vector types of the ISA's register width (elementwise arithmetic), for loops
+// whose sums must stay in registers: GCC 12 keeps the lane arrays of some `omp simd` loops in
+// memory (a store-to-load chain per vector). Types wider than the registers compile badly
+// (16 float lanes as one type under AVX2: embedding rows took 2-7x the time).
+#if defined(__GNUC__) && (defined(__AVX512F__) || defined(__AVX2__))
+#define FASTLOSS_VECTOR_TYPES 1
+#if defined(__AVX512F__)
+constexpr int kVectorBytes = 64;
+#else
+constexpr int kVectorBytes = 32;
+#endif
+template <class T>
+struct SimdVectorOf {
+  typedef T type __attribute__((vector_size(kVectorBytes)));
+};
+template <class T>
+using SimdVector = typename SimdVectorOf<T>::type;
+#else
+#define FASTLOSS_VECTOR_TYPES 0
 #endif
 
 // Whether any of kLanes per-lane flags (0 or 1, kept in T lanes so loops vectorize) is set.
