@@ -173,12 +173,22 @@ def _log_softmax(x: np.ndarray) -> np.ndarray:
     return np.asarray(z - np.log(np.exp(z).sum(axis=-1, keepdims=True)))
 
 
-def _cross_entropy_rows(x: np.ndarray, a: np.ndarray, from_logits: bool) -> Tuple[
+def _cross_entropy_rows(x: np.ndarray, a: np.ndarray, from_logits: bool,
+                        skip_zero_targets: bool = False) -> Tuple[
         np.ndarray, Callable[[], np.ndarray]]:
-    """-Σ_c a_c log p_c per row (classes last) and its gradient with respect to x."""
+    """-Σ_c a_c log p_c per row (classes last) and its gradient with respect to x.
+
+    skip_zero_targets: classes with a_c = 0 add nothing even where log p_c = -inf (a -inf
+    logit), as in PyTorch's class-index form; otherwise that term is 0·(-inf) = NaN, as in
+    its probability form.
+    """
     if from_logits:
         logp = _log_softmax(x)
-        return (-(a * logp).sum(axis=-1),
+        with np.errstate(invalid="ignore"):
+            terms = a * logp
+        if skip_zero_targets:
+            terms = np.where(a != 0, terms, 0)
+        return (-terms.sum(axis=-1),
                 lambda: np.exp(logp) * a.sum(axis=-1, keepdims=True) - a)
     return -(a * _clamped_log(x)).sum(axis=-1), lambda: -a / np.maximum(x, 1e-12)
 
@@ -214,7 +224,8 @@ def sparse_categorical_cross_entropy(y_true: Any, y_pred: Any, *, from_logits: b
     # PyTorch's smoothing: (1-ε)·w_k·[c == k] + (ε/C)·w_c; ignored rows have no target at all.
     a = ((1 - label_smoothing) * one_hot * cw[labels][..., None]
          + label_smoothing / n_classes * cw) * keep[..., None]
-    loss, grad = _cross_entropy_rows(x, a.astype(x.dtype, copy=False), from_logits)
+    loss, grad = _cross_entropy_rows(x, a.astype(x.dtype, copy=False), from_logits,
+                                     skip_zero_targets=True)
     return _finish_rows(loss, grad if return_grad else None, axis, sample_weight, reduction,
                         count=keep * cw[labels], keep=keep)
 
