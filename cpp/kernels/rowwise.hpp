@@ -132,17 +132,6 @@ inline void prefetch_next_group(const T* rows, std::int64_t C, std::int64_t c) {
   prefetch_ahead<T, kIntoL2>(rows + kLanes * C + c * kLanes);
 }
 
-// Prefetches the elements kPrefetchDistance past the start of a row of D (at most that many):
-// called once per row of a contiguous matrix, it keeps the stream that far ahead. Over
-// (10^5, 128) embeddings on one Xeon (Sapphire Rapids class) thread it took contrastive and
-// triplet losses from 1.3-1.4x the time to read the matrices once to 0.8-1.1x.
-template <class T>
-inline void prefetch_row_ahead(const T* row, std::int64_t D) {
-  constexpr std::int64_t kLine = 64 / static_cast<std::int64_t>(sizeof(T));
-  const std::int64_t n = D < kPrefetchDistance ? D : kPrefetchDistance;
-  for (std::int64_t k = 0; k < n; k += kLine) FASTLOSS_PREFETCH(row + kPrefetchDistance + k);
-}
-
 // The mean's gradient denominator: sum over rows of sample_weight x row_weight(r).
 template <class T, class RowWeightFn>
 double gradient_scale(const RowArgs<T>& a, RowWeightFn&& row_weight) {
