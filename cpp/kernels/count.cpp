@@ -8,9 +8,9 @@ FASTLOSS_BEGIN_ISA_NAMESPACE
 
 namespace {
 
-template <class T, bool kLogInput, bool kFull, bool kNormalRate = false>
+template <class T, bool kLogInput, bool kFull, RateLog kRateLog = RateLog::kAny>
 LossSums poisson_with(const ElementwiseArgs<T>& a, const PoissonParams& p) {
-  PoissonOp<T, kLogInput, kFull, kNormalRate> op;
+  PoissonOp<T, kLogInput, kFull, kRateLog> op;
   op.eps = static_cast<T>(p.eps);
   return elementwise(a, op);
 }
@@ -21,8 +21,8 @@ LossSums poisson(const ElementwiseArgs<T>& a, const PoissonParams& p) {
     return p.full ? poisson_with<T, true, true>(a, p) : poisson_with<T, true, false>(a, p);
   }
   if (static_cast<T>(p.eps) >= std::numeric_limits<T>::min()) {
-    return p.full ? poisson_with<T, false, true, true>(a, p)
-                  : poisson_with<T, false, false, true>(a, p);
+    return p.full ? poisson_with<T, false, true, RateLog::kNormal>(a, p)
+                  : poisson_with<T, false, false, RateLog::kNormal>(a, p);
   }
   return p.full ? poisson_with<T, false, true>(a, p) : poisson_with<T, false, false>(a, p);
 }

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <type_traits>
 #include <limits>
@@ -33,6 +34,10 @@ struct PlainOp {
   // has `using HardVariant` (an Op for blocks whose targets are all 0 or 1, constructible
   // from this Op) and `bool block_is_hard(const T* y_true, std::int64_t n)`
   static constexpr bool kHasHardVariant = false;
+  // has `using FiniteVariant`, a cheaper Op constructible from this Op, whose results equal
+  // this Op's wherever its block's loss total is finite: each block runs with it first and
+  // runs again with this Op when that total is not finite (inf or NaN in the data)
+  static constexpr bool kHasFiniteVariant = false;
   // false: the loss has a constant target, y_true is null and the Op is passed T(0)
   static constexpr bool kReadsTarget = true;
   // true: every term (loss and weight) is >= 0 or NaN, so float32 partial sums cannot cancel
@@ -69,6 +74,12 @@ LossSums elementwise_block(const ElementwiseArgs<T>& a, const Op& op, T scale,
       return elementwise_block<T, typename Op::HardVariant, kWeighted, kOut, kGrad>(
           a, hard, scale, begin, end);
     }
+  }
+  if constexpr (Op::kHasFiniteVariant) {
+    const typename Op::FiniteVariant finite{op};
+    const LossSums sums = elementwise_block<T, typename Op::FiniteVariant, kWeighted, kOut,
+                                            kGrad>(a, finite, scale, begin, end);
+    if (std::isfinite(sums.loss)) return sums;
   }
   constexpr bool kTrackWeight = kWeighted || Op::kMasks;
   LaneSums acc;
