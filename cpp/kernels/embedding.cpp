@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "kernels/elementwise.hpp"
+#include "kernels/math.hpp"
 #include "kernels/reduce.hpp"
 #include "kernels/rowwise.hpp"
 
@@ -112,11 +113,8 @@ inline void row_sums(const T* const (&rows)[kRows], std::int64_t D, Terms&& term
 // v where keep holds, else +0, by a mask: GCC 12 compiles a scalar select on a label to a
 // branch, which random labels mispredict half the time (contrastive rows from cache: 2%).
 inline double zero_unless(bool keep, double v) {
-  std::uint64_t bits;
-  std::memcpy(&bits, &v, sizeof bits);
-  bits &= std::uint64_t{0} - static_cast<std::uint64_t>(keep);
-  std::memcpy(&v, &bits, sizeof v);
-  return v;
+  const std::uint64_t mask = std::uint64_t{0} - static_cast<std::uint64_t>(keep);
+  return math_detail::from_bits(math_detail::to_bits(v) & mask);
 }
 
 // max(x, 0) that keeps NaN.
