@@ -34,7 +34,7 @@ template <class T, bool kLogInput, bool kFull, RateLog kRateLog = RateLog::kAny>
 struct PoissonOp : PlainOp {
   static constexpr bool kValidates = true;
   static constexpr bool kScreensBySign = true;
-  static constexpr bool kPairSignedTerms = true;
+  static constexpr bool kChunkSignedTerms = true;
   static constexpr bool kHasFiniteVariant =
       !kLogInput && kRateLog == RateLog::kNormal && sizeof(T) == 4;
   using FiniteVariant = PoissonOp<T, kLogInput, kFull, RateLog::kFinite>;

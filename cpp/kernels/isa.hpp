@@ -23,6 +23,14 @@
 #define FASTLOSS_SIMD _Pragma("omp simd")
 #endif
 
+// Unroll the next loop n times (GCC and Clang; other compilers decide for themselves).
+#if defined(__GNUC__)
+#define FASTLOSS_UNROLL(n) _Pragma(FASTLOSS_STRINGIFY(GCC unroll n))
+#define FASTLOSS_STRINGIFY(x) #x
+#else
+#define FASTLOSS_UNROLL(n)
+#endif
+
 // A hint to bring the cache line holding *address into the caches (never faults);
 // FASTLOSS_PREFETCH_L2 stops at the second level (prefetcht1 on x86).
 #if defined(_MSC_VER)
