@@ -178,15 +178,23 @@ LossSums elementwise_block(const ElementwiseArgs<T>& a, const Op& op, T scale,
     FASTLOSS_SIMD
     for (int lane = 0; lane < kLanes; ++lane) accumulate(i + lane, lane, loss_part, weight_part);
   };
-  // Whole chunks, each a loop of known length (8 vectors of kChunkSignedTerms, unrolled: as a
-  // loop of run-time length, their chunks kept a third of the gain); then the rest of the
-  // block into one last partial.
+  // Whole chunks, each a loop of known length; then the rest of the block into one last
+  // partial. The 8 vectors of a kChunkSignedTerms chunk are unrolled (as a loop of run-time
+  // length these chunks kept a third of their gain); the 64 of kNonNegativeTerms gain nothing
+  // from it but code size.
+  auto add_chunk = [&](std::int64_t i, Parts& loss_part, Parts& weight_part) {
+    if constexpr (Op::kNonNegativeTerms) {
+      for (int v = 0; v < kChunkVectors; ++v) add_vector(i + v * kLanes, loss_part, weight_part);
+    } else {
+      FASTLOSS_UNROLL(8)
+      for (int v = 0; v < kChunkVectors; ++v) add_vector(i + v * kLanes, loss_part, weight_part);
+    }
+  };
   std::int64_t i = begin;
   if constexpr (kChunkVectors > 0) {
     for (; i + kChunkVectors * kLanes <= end; i += kChunkVectors * kLanes) {
       Parts loss_part = {}, weight_part = {};
-      FASTLOSS_UNROLL(8)
-      for (int v = 0; v < kChunkVectors; ++v) add_vector(i + v * kLanes, loss_part, weight_part);
+      add_chunk(i, loss_part, weight_part);
       flush(loss_part, weight_part);
     }
   }
