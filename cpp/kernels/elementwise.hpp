@@ -144,6 +144,8 @@ LossSums elementwise_block(const ElementwiseArgs<T>& a, const Op& op, T scale,
   double weight_lanes[kLanes] = {};
   constexpr bool kSumsInT = Op::kNonNegativeTerms || Op::kChunkSignedTerms;
   using Partial = std::conditional_t<kSumsInT, T, double>;
+  // Vectors per chunk of T partials: 64 for non-negative terms, 8 for kChunkSignedTerms
+  // (float32; double's partials are double already), 0 for one float64 partial per block.
   constexpr int kChunkVectors = Op::kNonNegativeTerms ? kFlushEvery / kLanes
                                 : Op::kChunkSignedTerms && sizeof(T) == 4 ? 8 : 0;
   // The inputs kPrefetchDistance elements past i (the hardware prefetchers alone fall behind).
