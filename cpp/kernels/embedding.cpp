@@ -64,12 +64,12 @@ inline void row_sums(const T* const (&rows)[kRows], std::int64_t D, Terms&& term
     std::int64_t c = c0;
     // (Unrolled: otherwise GCC 12 keeps v0..v2 and the loaded vectors in memory.)
     for (; c + kLanes <= end; c += kLanes) {
-#pragma GCC unroll 4
+      FASTLOSS_UNROLL(4)
       for (int k = 0; k < kRows; ++k) prefetch_ahead(rows[k] + c + kPrefetchDistance);
-#pragma GCC unroll 4
+      FASTLOSS_UNROLL(4)
       for (int j = 0; j < kParts; ++j) {
         V v[kRows];
-#pragma GCC unroll 4
+        FASTLOSS_UNROLL(4)
         for (int k = 0; k < kRows; ++k) std::memcpy(&v[k], rows[k] + c + j * kWidth, sizeof(V));
         terms(v, v0[j], v1[j], v2[j]);
       }
