@@ -36,10 +36,12 @@ struct Registry {
   Isa best = Isa::baseline;
   std::string env_warning;
 
+  // A copy the CPU cannot run is never entered, not even to fill its table: the compiler
+  // may use that ISA's instructions there too (AVX-512 stores in avx512's fill_table).
   void add(Isa isa, void (*fill)(KernelTable&)) {
-    const int i = static_cast<int>(isa);
-    fill(tables[static_cast<std::size_t>(i)]);
-    compiled[static_cast<std::size_t>(i)] = true;
+    const auto i = static_cast<std::size_t>(isa);
+    compiled[i] = true;
+    if (cpu_supports(isa)) fill(tables[i]);
   }
 
   Registry() {
