@@ -29,7 +29,8 @@ py::tuple adversarial_term(const std::string& kind, const py::array& d,
   return run_elementwise(py::none(), d, weight, want_out, want_grad, grad_mean,
                          [&](const auto& args) {
                            using T = std::remove_cv_t<std::remove_pointer_t<decltype(args.y_pred)>>;
-                           return (kernels().*entry).template get<T>()(args, p);
+                           const auto fn = (kernels().*entry).template get<T>();
+                           return [fn, &args, p] { return fn(args, p); };
                          });
 }
 

@@ -51,6 +51,16 @@ py::object optional_output(bool wanted, const std::vector<py::ssize_t>& shape, T
   return std::move(arr);
 }
 
+// The one way a binding calls a kernel: `prepare(args)` runs with the GIL held and turns
+// every remaining Python object into pointers and sizes, then returns the kernel call, which
+// runs with the GIL released. Nothing Python-facing can run without the GIL this way.
+template <class Args, class Prepare>
+auto call_released(const Args& args, const Prepare& prepare) {
+  const auto kernel_call = prepare(args);
+  py::gil_scoped_release release;
+  return kernel_call();
+}
+
 // True for float32 arrays, false for float64; anything else is a Python-layer bug.
 inline bool is_float32(const py::array& a) {
   if (py::isinstance<py::array_t<float>>(a)) return true;

@@ -35,7 +35,8 @@ py::tuple binary_cross_entropy(const py::array& y_true, const py::array& y_pred,
         p.label_smoothing = label_smoothing;
         p.has_ignore = has_ignore;
         p.ignore_value = ignore_value;
-        return kernels().binary_cross_entropy.get<T>()(args, p);
+        const auto fn = kernels().binary_cross_entropy.get<T>();
+        return [fn, &args, p] { return fn(args, p); };
       });
 }
 
@@ -44,7 +45,8 @@ py::tuple hinge(const py::array& y_true, const py::array& y_pred, const py::obje
   return run_elementwise(y_true, y_pred, weight, want_out, want_grad, grad_mean,
                          [](const auto& args) {
                            using T = ValueType<std::decay_t<decltype(args)>>;
-                           return kernels().hinge.get<T>()(args);
+                           const auto fn = kernels().hinge.get<T>();
+                           return [fn, &args] { return fn(args); };
                          });
 }
 
@@ -59,7 +61,8 @@ py::tuple cross_entropy(const py::object& y_true, const py::object& labels,
                      want_out, want_grad, grad_mean};
   return run_rows(in, [&p](const auto& args) {
     using T = ValueType<std::decay_t<decltype(args)>>;
-    return (kernels().*kEntry).template get<T>()(args, p);
+    const auto fn = (kernels().*kEntry).template get<T>();
+    return [fn, &args, p] { return fn(args, p); };
   });
 }
 
@@ -71,7 +74,8 @@ py::tuple kl_divergence(const py::array& y_true, const py::array& y_pred,
                      want_out, want_grad, grad_mean};
   return run_rows(in, [&p](const auto& args) {
     using T = ValueType<std::decay_t<decltype(args)>>;
-    return kernels().kl_divergence.get<T>()(args, p);
+    const auto fn = kernels().kl_divergence.get<T>();
+    return [fn, &args, p] { return fn(args, p); };
   });
 }
 

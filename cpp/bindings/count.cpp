@@ -19,7 +19,8 @@ py::tuple poisson(const py::array& y_true, const py::array& y_pred, const py::ob
   return run_elementwise(y_true, y_pred, weight, want_out, want_grad, grad_mean,
                          [&p](const auto& args) {
                            using T = std::remove_cv_t<std::remove_pointer_t<decltype(args.y_pred)>>;
-                           return kernels().poisson.get<T>()(args, p);
+                           const auto fn = kernels().poisson.get<T>();
+                           return [fn, &args, p] { return fn(args, p); };
                          });
 }
 

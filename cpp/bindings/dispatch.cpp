@@ -43,14 +43,23 @@ void register_dispatch(py::module_& m) {
     info["num_threads"] = get_num_threads();
     info["compiler"] = FASTLOSS_COMPILER;
     info["sanitize"] = FASTLOSS_SANITIZE;
+#if defined(PYBIND11_ASSERT_GIL_HELD_INCREF_DECREF)
+    info["assert_gil"] = true;  // reference counts changed without the GIL abort the process
+#else
+    info["assert_gil"] = false;
+#endif
     return info;
   });
   m.def("get_num_threads", &get_num_threads);
+  m.def("max_threads", &max_threads);
   m.def("set_num_threads", [](int n) {
     if (!set_num_threads(n)) {
-      throw py::value_error("n must be a positive integer, got " + std::to_string(n));
+      throw py::value_error("n must be an integer from 1 to " + std::to_string(max_threads()) +
+                            ", got " + std::to_string(n));
     }
   });
+  m.def("_threads_env_warning", [] { return threads_env_warning(); });
+  m.def("_forked_after_threads", &forked_after_threads);
   m.def("_set_isa", [](const std::string& name) {
     Isa isa;
     if (!parse_isa(name, isa) || !set_active_isa(isa)) {

@@ -24,11 +24,7 @@ py::tuple run_elementwise_typed(const py::object& y_true, const py::array& y_pre
   args.num_threads = get_num_threads();
   const py::object out = optional_output(want_out, shape_of(y_pred), args.out);
   const py::object grad = optional_output(want_grad, shape_of(y_pred), args.grad);
-  LossSums sums;
-  {
-    py::gil_scoped_release release;
-    sums = kernel(args);
-  }
+  const LossSums sums = call_released(args, kernel);
   return py::make_tuple(sums.loss, sums.weight, sums.first_invalid, out, grad);
 }
 

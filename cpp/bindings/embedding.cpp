@@ -58,11 +58,7 @@ py::tuple run_embedding_typed(const std::vector<Named>& xs, const py::object& y_
     }
     grads = std::move(g);
   }
-  LossSums sums;
-  {
-    py::gil_scoped_release release;
-    sums = kernel(args);
-  }
+  const LossSums sums = call_released(args, kernel);
   return py::make_tuple(sums.loss, sums.weight, sums.first_invalid, out, grads);
 }
 
@@ -85,7 +81,8 @@ py::tuple contrastive(const py::array& y_true, const py::array& x1, const py::ar
   return run_embedding({{x1, "x1"}, {x2, "x2"}}, y_true, sample_weight, want_out, want_grad,
                        grad_mean, [&p](const auto& args) {
                          using T = ValueType<std::decay_t<decltype(args)>>;
-                         return kernels().contrastive.get<T>()(args, p);
+                         const auto fn = kernels().contrastive.get<T>();
+                         return [fn, &args, p] { return fn(args, p); };
                        });
 }
 
@@ -98,7 +95,8 @@ py::tuple triplet(const py::array& anchor, const py::array& positive,
                        py::none(), sample_weight, want_out, want_grad, grad_mean,
                        [&p](const auto& args) {
                          using T = ValueType<std::decay_t<decltype(args)>>;
-                         return kernels().triplet.get<T>()(args, p);
+                         const auto fn = kernels().triplet.get<T>();
+                         return [fn, &args, p] { return fn(args, p); };
                        });
 }
 
@@ -110,7 +108,8 @@ py::tuple cosine_proximity(const py::array& y_true, const py::array& y_pred,
                      want_out, want_grad, grad_mean};
   return run_rows(in, [&p](const auto& args) {
     using T = ValueType<std::decay_t<decltype(args)>>;
-    return kernels().cosine_proximity.get<T>()(args, p);
+    const auto fn = kernels().cosine_proximity.get<T>();
+    return [fn, &args, p] { return fn(args, p); };
   });
 }
 
@@ -133,11 +132,10 @@ py::tuple margin_ranking_typed(const py::array& y_true, const py::array& x1,
                            optional_output(true, shape_of(x1), args.grad2));
   }
   const MarginRankingParams p{margin};
-  LossSums sums;
-  {
-    py::gil_scoped_release release;
-    sums = kernels().margin_ranking.get<T>()(args, p);
-  }
+  const LossSums sums = call_released(args, [&p](const ElementwiseArgs<T>& a) {
+    const auto fn = kernels().margin_ranking.get<T>();
+    return [fn, &a, p] { return fn(a, p); };
+  });
   return py::make_tuple(sums.loss, sums.weight, sums.first_invalid, out, grads);
 }
 

@@ -19,7 +19,8 @@ py::tuple regression(const py::array& y_true, const py::array& y_pred,
       y_true, y_pred, weight, want_out, want_grad, grad_mean,
       [&params](const auto& args) {
         using T = std::remove_cv_t<std::remove_pointer_t<decltype(args.y_pred)>>;
-        return (kernels().*kEntry).template get<T>()(args, params);
+        const auto fn = (kernels().*kEntry).template get<T>();
+        return [fn, &args, params] { return fn(args, params); };
       });
 }
 

@@ -47,11 +47,7 @@ py::tuple run_rows_typed(const RowInputs& in, const Kernel& kernel) {
   const py::object out =
       optional_output(in.want_out, {static_cast<py::ssize_t>(args.rows)}, args.out);
   const py::object grad = optional_output(in.want_grad, shape_of(in.y_pred), args.grad);
-  LossSums sums;
-  {
-    py::gil_scoped_release release;
-    sums = kernel(args);
-  }
+  const LossSums sums = call_released(args, kernel);
   return py::make_tuple(sums.loss, sums.weight, sums.first_invalid, out, grad);
 }
 

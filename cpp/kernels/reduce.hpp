@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "dispatch/threading.hpp"
 #include "kernels/isa.hpp"
 #include "kernels/table.hpp"
 
@@ -202,16 +203,33 @@ P blocked_reduce(std::int64_t n, int num_threads, BlockFn&& block_fn,
   const std::int64_t num_blocks = (n + bs - 1) / bs;
   if (num_blocks == 1) return block_fn(std::int64_t{0}, n);
   P partial[kMaxBlocks];
-  [[maybe_unused]] const bool parallel =
-      num_threads > 1 && n * work_per_item >= kParallelMinElements;
-  // Dynamic: a thread the OS (or a busy neighbour) slows down takes fewer blocks instead of
-  // holding the others at the barrier (compute-bound losses: 3% faster on 2 shared cores).
-  // Each block still writes its own partial, so the result does not depend on the schedule.
-  // Chunks of 2 blocks keep enough chunks to share when n is a few hundred thousand.
-  FASTLOSS_OMP(parallel for schedule(dynamic, 2) num_threads(num_threads) if(parallel))
-  for (std::int64_t b = 0; b < num_blocks; ++b) {
-    partial[b] = block_fn(b * bs, std::min(n, (b + 1) * bs));
+  const int team = num_threads > 1 && n * work_per_item >= kParallelMinElements
+                       ? plan_team(num_threads)
+                       : 1;
+  if (team == 1) {
+    for (std::int64_t b = 0; b < num_blocks; ++b) {
+      partial[b] = block_fn(b * bs, std::min(n, (b + 1) * bs));
+    }
+    return pairwise_sum(partial, num_blocks);
   }
+  // Dynamic: a thread the OS (or a busy neighbour) slows down takes fewer blocks instead of
+  // holding the others at the barrier. Each block still writes its own partial, so the
+  // result does not depend on the schedule. Chunks of 2 blocks keep enough chunks to share
+  // when n is a few hundred thousand.
+  const std::int64_t start = now_ns();
+  std::int64_t master_done = start;
+  FASTLOSS_OMP(parallel num_threads(team)) {
+    FASTLOSS_OMP(for schedule(dynamic, 2) nowait)
+    for (std::int64_t b = 0; b < num_blocks; ++b) {
+      partial[b] = block_fn(b * bs, std::min(n, (b + 1) * bs));
+    }
+    FASTLOSS_OMP(master)
+    master_done = now_ns();
+  }
+  // How long the master waited for the team at the closing barrier tells whether a worker
+  // was kept off a core (plan_team then runs the next calls on one thread for a while).
+  const std::int64_t end = now_ns();
+  report_team(team, end - master_done, master_done - start);
   return pairwise_sum(partial, num_blocks);
 }
 
