@@ -186,8 +186,10 @@ def test_float32_mean_of_many_chunks_keeps_precision() -> None:
 
 
 def test_errors_name_the_problem() -> None:
-    with pytest.raises(KeyError, match="unknown loss 'nope'"):
+    with pytest.raises(ValueError, match="unknown loss 'nope'"):
         fastloss.Accumulator("nope")
+    with pytest.raises(ValueError, match=r"unknown loss 'hubber' \(did you mean 'huber'\?\)"):
+        fastloss.Accumulator("hubber")
     with pytest.raises(TypeError, match="unknown option 'deltaa'.*delta"):
         fastloss.Accumulator("huber", deltaa=1.0)
     with pytest.raises(TypeError, match="reduction"):
@@ -196,6 +198,10 @@ def test_errors_name_the_problem() -> None:
         fastloss.Accumulator("mse", sample_weight=[1.0])
     for name in ("dice", "earth_movers_distance"):
         with pytest.raises(ValueError, match=f"loss '{name}' cannot be accumulated"):
+            fastloss.Accumulator(name)
+    # Refused when made, not at the first update: the mean is a sum of two means.
+    for name in ("gan_discriminator", "lsgan_discriminator", "wasserstein_critic"):
+        with pytest.raises(ValueError, match=f"loss '{name}' cannot be accumulated.*d_fake"):
             fastloss.Accumulator(name)
     acc = fastloss.Accumulator("mse")
     with pytest.raises(TypeError, match=r"mse takes 2 arrays \(y_true, y_pred\), got 1"):
@@ -209,6 +215,10 @@ def test_errors_name_the_problem() -> None:
         fastloss.Accumulator("huber", delta=1.0).merge(fastloss.Accumulator("huber", delta=2.0))
     with pytest.raises(TypeError, match="another Accumulator"):
         acc.merge(3)  # type: ignore[arg-type]
+    acc.update(np.ones(3), np.zeros(3))
+    with pytest.raises(ValueError, match="cannot merge an accumulator into itself"):
+        acc.merge(acc)
+    assert acc.updates == 1 and acc.denominator == 3
 
 
 def test_merge_compares_array_options() -> None:

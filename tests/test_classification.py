@@ -9,6 +9,7 @@ before every ISA/thread combination of that family.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any, Dict, Iterator, List, Tuple
 
@@ -208,8 +209,8 @@ def _make_rows(family: str, rng: np.random.Generator, shape: Tuple[int, ...], ax
     n_classes = shape[axis]
     if family.startswith("kl"):
         y = rng.gamma(1.0, size=last)
-        y /= np.maximum(y.sum(axis=-1, keepdims=True), 1e-300)
         y[rng.uniform(size=last) < 0.25] = 0.0  # 0·log 0 terms
+        y /= np.maximum(y.sum(axis=-1, keepdims=True), 1e-300)
         q = softmax(rng.normal(scale=1.5, size=last))
         pred = np.log(q) if spec.get("log_input") else q
         return _to_axis(f32(y), axis), _to_axis(f32(pred), axis)
@@ -349,6 +350,7 @@ def _fd_problem(kind: str, rng: np.random.Generator) -> Tuple[str, np.ndarray, n
             ignore_index=-100, sample_weight=sw)
     y = _to_axis(softmax(rng.normal(size=last)), axis)
     y[0, 1, 2] = 0.0
+    y /= y.sum(axis=axis, keepdims=True)
     q = _to_axis(softmax(rng.normal(size=last)), axis)
     log_input = kind == "kl_log"
     return "kl_divergence", y, np.log(q) if log_input else q, dict(
@@ -612,6 +614,14 @@ def test_kl_zero_targets(isa: str, dtype: Any) -> None:
     np.testing.assert_allclose(fastloss.kl_divergence(y, q), np.log(2.0) / 2, rtol=1e-6)
 
 
+def normalized_except(a: np.ndarray, fixed: np.ndarray) -> np.ndarray:
+    """Rows scaled to sum to 1, with the entries where `fixed` holds kept as they are."""
+    a = a.astype(np.float64)
+    free = np.where(fixed, 0.0, a)
+    kept = np.where(fixed, a, 0.0).sum(axis=1, keepdims=True)
+    return np.where(fixed, a, free * (1 - kept) / free.sum(axis=1, keepdims=True))
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("classes", [10, 200])  # short-row groups and the per-row path
 def test_kl_tiny_and_huge_values(isa: str, dtype: Any, classes: int) -> None:
@@ -619,14 +629,18 @@ def test_kl_tiny_and_huge_values(isa: str, dtype: Any, classes: int) -> None:
     # groups with a ratio that under- or overflows take log y - log q instead. Per-row losses
     # go through rows and groups, sums through one flat pass: all must match the oracle.
     rng = np.random.default_rng(classes)
-    y = rng.uniform(0.01, 1.0, size=(40, classes)).astype(dtype)
-    q = rng.uniform(0.01, 1.0, size=(40, classes)).astype(dtype)
-    tiny = dtype(1e-40) if dtype == np.float32 else dtype(1e-310)  # subnormal
-    y[3, 1], q[5, 2] = tiny, tiny
-    y[20, 0], q[20, 0] = dtype(1e-30), dtype(1e25)     # ratio 1e-55: underflows float32
-    if dtype == np.float64:
-        y[27, 2], q[27, 2] = 1e-200, 1e200             # ratio 1e-400: underflows float64
-    q[33, 4] = 0.0                                     # y > 0 with q = 0: +inf
+    y = rng.uniform(0.01, 1.0, size=(40, classes))
+    q = rng.uniform(0.01, 1.0, size=(40, classes))
+    tiny = 1e-40 if dtype == np.float32 else 1e-310  # subnormal
+    fixed_y, fixed_q = np.zeros_like(y, bool), np.zeros_like(q, bool)
+    specials_y = {(3, 1): tiny, (20, 0): tiny * 1e-3, (8, 3): 0.9}
+    specials_q = {(5, 2): tiny, (20, 0): 0.9, (8, 3): tiny, (33, 4): 0.0}  # 8: ratio overflows
+    for (r, c), v in specials_y.items():
+        y[r, c], fixed_y[r, c] = v, True
+    for (r, c), v in specials_q.items():
+        q[r, c], fixed_q[r, c] = v, True
+    y = normalized_except(y, fixed_y).astype(dtype)
+    q = normalized_except(q, fixed_q).astype(dtype)
     loss, grad = fastloss.kl_divergence(y, q, reduction="none", return_grad=True)
     want_loss, want_grad = oracle("kl_divergence", y, q, reduction="none", return_grad=True)
     assert np.isinf(loss[33]) and np.isinf(want_loss[33])
@@ -640,7 +654,7 @@ def test_kl_tiny_and_huge_values(isa: str, dtype: Any, classes: int) -> None:
     total, flat_grad = fastloss.kl_divergence(y, q, reduction="sum", return_grad=True)
     assert total == np.inf  # the q = 0 term
     np.testing.assert_array_equal(flat_grad, grad)
-    q[33, 4] = 0.5
+    q[33, 4], q[33, 5] = q[33, 5] / 2, q[33, 5] / 2
     total, grad = fastloss.kl_divergence(y, q, reduction="sum", return_grad=True)
     want_total, want_grad = oracle("kl_divergence", y, q, reduction="sum", return_grad=True)
     assert_close(total, want_total, value_rtol(dtype), "kl sum")
@@ -651,24 +665,39 @@ def test_kl_tiny_and_huge_values(isa: str, dtype: Any, classes: int) -> None:
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("classes", [10, 200])
-def test_kl_negative_inputs_give_nan(isa: str, dtype: Any, classes: int) -> None:
-    # KL does not validate its inputs: negative values must give NaN, as log does, also where
-    # y / q is a positive normal number (both negative) or +inf (y < 0 over -0).
+@pytest.mark.parametrize("classes", [10, 200])  # short-row groups and the per-row path
+@pytest.mark.parametrize("reduction", ["none", "sum"])  # rows, and the flat pass
+@pytest.mark.parametrize("which, value, log_input", [
+    ("y_true", -0.5, False), ("y_true", 1.5, False), ("y_pred", -0.25, False),
+    ("y_pred", 1.25, False), ("y_pred", 0.5, True), ("y_true", -0.5, True)])
+def test_kl_values_that_are_not_probabilities_raise(
+        isa: str, dtype: Any, classes: int, reduction: str, which: str, value: float,
+        log_input: bool) -> None:
     rng = np.random.default_rng(5)
-    y = rng.uniform(0.1, 1.0, size=(20, classes)).astype(dtype)
-    q = rng.uniform(0.1, 1.0, size=(20, classes)).astype(dtype)
-    y[2, 1], q[2, 1] = -0.5, -0.25
-    y[7, 0], q[7, 0] = -0.5, -0.0
-    q[11, 3] = -0.25
-    y[16, 2], q[16, 2] = 0.5, -0.0  # y > 0 over -0: +inf, as over +0
-    loss = fastloss.kl_divergence(y, q, reduction="none")
-    with np.errstate(all="ignore"):
-        want = oracle("kl_divergence", y, q, reduction="none")
-    np.testing.assert_array_equal(np.isnan(loss), np.isnan(want))
-    np.testing.assert_array_equal(np.isinf(loss), np.isinf(want))
-    assert np.isnan(loss[[2, 7, 11]]).all() and loss[16] == np.inf
-    assert np.isnan(fastloss.kl_divergence(y, q, reduction="sum"))
+    y = normalized_except(rng.uniform(0.1, 1.0, size=(20, classes)), np.zeros((20, classes), bool))
+    q = normalized_except(rng.uniform(0.1, 1.0, size=(20, classes)), np.zeros((20, classes), bool))
+    y, q = y.astype(dtype), (np.log(q) if log_input else q).astype(dtype)
+    (y if which == "y_true" else q)[16, 3] = value
+    (y if which == "y_true" else q)[18, 1] = value  # a later one is not the one named
+    with pytest.raises(ValueError, match=all_of(f"{which} must hold", "row \\(16,\\), class 3",
+                                               f"found {value:g}")):
+        fastloss.kl_divergence(y, q, log_input=log_input, reduction=reduction)
+
+
+@pytest.mark.parametrize("reduction", ["none", "sum", "mean"])
+def test_kl_rows_that_are_not_normalized_raise_where_the_divergence_is_negative(
+        reduction: str) -> None:
+    # y = [.5, .5] against ŷ = [.9, .9] gives Σ y log(y/ŷ) = -0.59: PyTorch returns that.
+    y = np.array([[0.5, 0.5], [0.25, 0.75]])
+    q = np.array([[0.5, 0.5], [0.9, 0.9]])
+    with pytest.raises(ValueError, match=all_of("rows of y_pred that sum to 1",
+                                               "row \\(1,\\) sums to 1.8")):
+        fastloss.kl_divergence(y, q, reduction=reduction)
+    with pytest.raises(ValueError, match="row \\(1,\\) sums to 1.8"):
+        fastloss.kl_divergence(y, np.log(q), log_input=True, reduction=reduction)
+    # Normalised rows whose divergence is 0 up to rounding pass.
+    p = np.random.default_rng(0).dirichlet(np.ones(1000), size=50).astype(np.float32)
+    assert abs(float(fastloss.kl_divergence(p, p.copy(), reduction="sum"))) < 1e-4
 
 
 def test_hinge_labels_and_kink() -> None:
@@ -931,6 +960,38 @@ def test_bce_targets_outside_unit_interval(from_logits: bool) -> None:
     # The ignored value is allowed.
     fastloss.binary_cross_entropy(np.array([0.0, -1.0]), np.full(2, 0.5),
                                   from_logits=from_logits, ignore_index=-1)
+
+
+@pytest.mark.parametrize("from_logits", [False, True])
+def test_categorical_targets_outside_unit_interval(from_logits: bool) -> None:
+    y = np.array([[0.5, 0.5], [1.5, -0.5]], dtype=np.float32)
+    with pytest.raises(ValueError, match=all_of(r"y_true must hold targets in \[0, 1\]",
+                                                r"found 1\.5 in row \(1,\), class 0")):
+        fastloss.categorical_cross_entropy(y, np.full((2, 2), 0.5, np.float32),
+                                           from_logits=from_logits)
+
+
+@pytest.mark.parametrize("name", ["categorical_cross_entropy", "sparse_categorical_cross_entropy",
+                                  "kl_divergence", "cosine_proximity"])
+def test_no_rows_of_many_classes_allocate_nothing(name: str) -> None:
+    # (0, 2**40) float32 takes no memory, and neither may anything sized by its classes (ones
+    # as class weights took 4 TiB). The address-space cap turns such a try into a MemoryError.
+    resource = pytest.importorskip("resource")
+    if fastloss.build_info()["sanitize"] or not os.path.exists("/proc/self/statm"):
+        pytest.skip("needs Linux, without sanitizer shadow memory")
+    x = np.empty((0, 2**40), np.float32)
+    y_true = np.empty(0, np.int64) if name.startswith("sparse") else x
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    with open("/proc/self/statm") as statm:
+        used = int(statm.read().split()[0]) * resource.getpagesize()
+    resource.setrlimit(resource.RLIMIT_AS, (used + (1 << 30), hard))
+    try:
+        assert np.isnan(call(name, y_true, x))
+        per_row, grad = call(name, y_true, x, reduction="none", return_grad=True)
+        assert per_row.shape == (0,) and grad.shape == x.shape and grad.dtype == np.float32
+        assert call(name, y_true, x, reduction="sum") == 0
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 def test_sparse_labels_out_of_range() -> None:

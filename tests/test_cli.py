@@ -80,12 +80,15 @@ def test_no_command_and_unknown_arguments() -> None:
 @pytest.mark.parametrize("args, fragment", [
     (["--losses", "nope"], "unknown loss 'nope'"),
     (["--losses", "mse,nope"], "unknown loss 'nope'"),
+    (["--losses", "hinge,hubber"], "unknown loss 'hubber' (did you mean 'huber'?)"),
     (["--sizes", "abc"], "'abc' is not a number"),
     (["--sizes", "0"], "positive whole number"),
     (["--sizes", "-5"], "positive whole number"),
     (["--sizes", "1.5"], "positive whole number"),
     (["--dtypes", "float16"], "unknown dtype 'float16'"),
     (["--threads", "0"], "positive whole number"),
+    (["--threads", "100000"], "--threads value must be at most"),
+    (["--threads", "1,100000"], "--threads value must be at most"),
     (["--peers", "jax"], "unknown peer 'jax'"),
     (["--plot", "/nonexistent-dir/x.png"], "no such directory"),
 ])
@@ -331,7 +334,7 @@ def test_eval_multi_input_loss(tmp_path: pathlib.Path) -> None:
 
 @pytest.mark.parametrize("args, fragment", [
     (["mse", "--y-true", "{y}", "--y-pred", "{short}"], "y_true has 1,000, y_pred has 999"),
-    (["msee", "--y-true", "{y}", "--y-pred", "{p}"], "unknown loss 'msee'"),
+    (["msee", "--y-true", "{y}", "--y-pred", "{p}"], "unknown loss 'msee' (did you mean 'mse'?)"),
     (["huber", "--y-true", "{y}", "--y-pred", "{p}", "-o", "delt=2"], "unknown option 'delt'"),
     (["huber", "--y-true", "{y}", "--y-pred", "{p}", "-o", "delta=-2"], "delta must be"),
     (["huber", "--y-true", "{y}", "--y-pred", "{p}", "-o", "delta"], "not KEY=VALUE"),
@@ -344,9 +347,52 @@ def test_eval_multi_input_loss(tmp_path: pathlib.Path) -> None:
     (["hinge", "--y-true", "{p}", "--y-pred", "{p}", "--chunk-size", "100"],
      "y_true must hold labels"),
     (["mse", "--y-true", "{y}", "--y-pred", "{p}", "-o", "reduction='sum'"], "reduction"),
+    (["mse", "--y-true", "{y}", "--y-pred", "{p}", "--threads", "100000"],
+     "--threads must be at most"),
 ])
 def test_eval_usage_errors(files: Dict[str, str], args: List[str], fragment: str) -> None:
     assert_usage_error(run("eval", *(a.format(**files) for a in args)), fragment)
+
+
+def test_eval_errors_name_file_rows_and_shapes(tmp_path: pathlib.Path) -> None:
+    """Positions and shapes in errors are the files', not those of the chunk that failed."""
+    rng = np.random.default_rng(2)
+    arrays = {
+        "labels": rng.integers(0, 5, 1_000),
+        "logits": rng.standard_normal((1_000, 5)),
+        "signs": np.where(rng.random((1_000, 3)) < 0.5, -1.0, 1.0),
+        "p3": rng.standard_normal((1_000, 3)),
+        "p4": rng.standard_normal((1_000, 4)),
+        "labels2": rng.integers(0, 5, (1_000, 2)),
+        "w2": rng.random((1_000, 2)),
+    }
+    arrays["labels"][900] = 7
+    arrays["signs"][700, 2] = 0.5
+    f = {}
+    for name, a in arrays.items():
+        f[name] = str(tmp_path / f"{name}.npy")
+        np.save(f[name], a)
+    chunked = ["--chunk-size", "64"]
+    assert_usage_error(
+        run("eval", "sparse_categorical_cross_entropy", "--y-true", f["labels"], "--y-pred",
+            f["logits"], "-o", "from_logits=True", *chunked),
+        "y_true must hold class ids in [0, 5); found 7 at position (900,)")
+    assert_usage_error(run("eval", "hinge", "--y-true", f["signs"], "--y-pred", f["p3"], *chunked),
+                       "found 0.5 at index (700, 2)")
+    assert_usage_error(run("eval", "mse", "--y-true", f["p3"], "--y-pred", f["p4"], *chunked),
+                       "got y_true.shape=(1000, 3) and y_pred.shape=(1000, 4)")
+    assert_usage_error(
+        run("eval", "sparse_categorical_cross_entropy", "--y-true", f["labels2"], "--y-pred",
+            f["logits"], *chunked),
+        "expected (1000,), got (1000, 2)")
+    assert_usage_error(
+        run("eval", "mse", "--y-true", f["p3"], "--y-pred", f["p3"], "--sample-weight", f["w2"],
+            *chunked),
+        "per-sample loss shape (1000, 3); got shape (1000, 2)")
+    result = run("eval", "huber", "--y-true", f["p3"], "--y-pred", f["p3"], "-o", "delta=-2",
+                 *chunked)
+    assert_usage_error(result, "delta must be a positive finite number, got -2")
+    assert "chunk" not in result.stderr
 
 
 @pytest.mark.skipif(bool(fastloss.build_info()["sanitize"]),

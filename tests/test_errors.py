@@ -57,13 +57,47 @@ def test_huber_delta_must_be_positive(delta: float) -> None:
         fastloss.huber(np.zeros(2), np.zeros(2), delta="big")
 
 
-def test_thread_count_must_be_positive() -> None:
-    with pytest.raises(ValueError, match="n must be a positive integer, got 0"):
-        fastloss.set_num_threads(0)
-    with pytest.raises(TypeError, match="n must be an integer"):
-        fastloss.set_num_threads(1.5)
-
-
 def test_unknown_loss_name() -> None:
-    with pytest.raises(KeyError, match="unknown loss 'msee'; available: mse"):
+    with pytest.raises(ValueError, match=r"unknown loss 'msee' \(did you mean 'mse'\?\); "
+                                         r"available: mse, mae, huber"):
         fastloss.get("msee")
+    with pytest.raises(ValueError, match=r"unknown loss 'xyz'; available: mse"):
+        fastloss.get("xyz")
+    with pytest.raises(TypeError, match="a loss name must be a string, got int"):
+        fastloss.get(3)  # type: ignore[arg-type]
+
+
+F32 = np.float32
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: fastloss.binary_cross_entropy(np.zeros(2, F32), np.array([0.5, 1.1], F32)),
+     "found 1.1 at index (1,)"),
+    (lambda: fastloss.categorical_cross_entropy(np.eye(2, dtype=F32), np.array(
+        [[0.5, 0.5], [-0.1, 1.0]], F32)), "found -0.1 in row (1,), class 0"),
+    (lambda: fastloss.sparse_categorical_cross_entropy(np.array([0, 1]), np.array(
+        [[0.5, 0.5], [0.1, 1.1]], F32)), "found 1.1 in row (1,), class 1"),
+    (lambda: fastloss.poisson(np.zeros(2), np.array([0.5, -0.1], F32)),  # computed in float64
+     "found -0.1 at index (1,)"),
+    (lambda: fastloss.margin_ranking(np.array([1, 0.1], F32), np.zeros(2), np.zeros(2)),
+     "found 0.1 at index (1,)"),
+    (lambda: fastloss.contrastive(np.array([1, 1.1], F32), np.zeros((2, 3)), np.zeros((2, 3))),
+     "found 1.1 at index (1,)"),
+    (lambda: fastloss.gan_generator(np.array([0.5, 1.1], F32), from_logits=False),
+     "found 1.1 at index (1,)"),
+    (lambda: fastloss.huber(np.zeros(2), np.zeros(2), delta=F32(-0.1)), "got -0.1"),
+    (lambda: fastloss.binary_cross_entropy(np.zeros(2), np.zeros(2), label_smoothing=F32(1.1)),
+     "got 1.1"),
+    (lambda: fastloss.binary_cross_entropy(np.zeros(2), np.zeros(2), eps=F32(0.6)), "got 0.6"),
+    (lambda: fastloss.contrastive(np.zeros(2), np.zeros((2, 3)), np.zeros((2, 3)),
+                                  margin=F32(-0.1)), "got -0.1"),
+    (lambda: fastloss.poisson(np.zeros(2), np.zeros(2), eps=F32(-0.1)), "got -0.1"),
+], ids=["bce", "categorical", "sparse", "poisson", "margin_ranking", "contrastive", "gan",
+        "delta", "label_smoothing", "eps", "margin", "poisson_eps"])
+def test_values_in_messages_are_short_numbers(call, message: str) -> None:
+    # The shortest text that reads back in the value's dtype: not np.float32(1.1) (NumPy 2's
+    # repr) nor 1.100000023841858 (the float32 value's float64 digits).
+    with pytest.raises(ValueError) as info:
+        call()
+    assert message in str(info.value)
+    assert "np." not in str(info.value) and "0000" not in str(info.value)

@@ -62,18 +62,19 @@ LossSums hinge(const ElementwiseArgs<T>& a) {
 
 // A long row of logits in one pass over chunks of kFlushEvery classes: a chunk's max (the
 // chunk is then in L1), then its exponentials and coefficient terms against the running max,
-// with what was summed so far rescaled when the max grows. The next chunk of x (and of
-// `also_prefetch`, when given) is prefetched meanwhile, so DRAM streams while the
+// with what was summed so far rescaled when the max grows. The next chunk of x (and of the
+// soft targets, with kTargets) is prefetched meanwhile, so DRAM streams while the
 // exponentials compute (categorical CE over (64, 50000) rows, 1 thread: 13% faster than a max
 // pass over the whole row followed by a sum pass). Returns the reference: the row's max, or
 // 0 while every x is -inf or NaN (their terms, 0 or NaN exponentials and coef * inf, are then
 // the same as against any finite max); against it s = sum exp(x - ref) and, with kCoef,
 // a = sum coef(c) and b = sum coef(c) (ref - x_c). kStore: each chunk's exponentials are
 // stored in `exps` (the gradient row) against that chunk's reference, kept in `chunk_refs`
-// (one per chunk) for rescaled_exps.
-template <class T, bool kCoef, bool kStore, class Coef>
-T online_softmax_sums(const T* x, const T* also_prefetch, std::int64_t C, Coef&& coef,
-                      double& s, double& a, double& b, T* exps, T* chunk_refs) {
+// (one per chunk) for rescaled_exps. kTargets: `targets` are soft targets, each checked in
+// [0, 1] on the same pass (`bad_targets` set when one is not).
+template <class T, bool kCoef, bool kStore, bool kTargets, class Coef>
+T online_softmax_sums(const T* x, const T* targets, std::int64_t C, Coef&& coef, double& s,
+                      double& a, double& b, T* exps, T* chunk_refs, bool& bad_targets) {
   T m = -std::numeric_limits<T>::infinity();
   T ref = T(0);
   s = a = b = 0.0;
@@ -88,7 +89,7 @@ T online_softmax_sums(const T* x, const T* also_prefetch, std::int64_t C, Coef&&
       b += a * shift;
       ref = new_ref;
     }
-    T sl[kLanes] = {}, al[kLanes] = {}, bl[kLanes] = {};  // locals stay in registers
+    T sl[kLanes] = {}, al[kLanes] = {}, bl[kLanes] = {}, bad[kLanes] = {};  // in registers
     if constexpr (kStore) chunk_refs[c0 / kFlushEvery] = ref;
     auto body = [&](std::int64_t c, int lane) {
       const T d = x[c] - ref;  // -(ref - x[c]) exactly: b's term reuses it
@@ -100,11 +101,14 @@ T online_softmax_sums(const T* x, const T* also_prefetch, std::int64_t C, Coef&&
         al[lane] += k;
         bl[lane] -= k * d;
       }
+      if constexpr (kTargets) {
+        bad[lane] = ((targets[c] < T(0)) | (targets[c] > T(1))) ? T(1) : bad[lane];
+      }
     };
     std::int64_t c = c0;
     for (; c + kLanes <= c1; c += kLanes) {
       prefetch_ahead(x + c + kFlushEvery);
-      if (also_prefetch != nullptr) prefetch_ahead(also_prefetch + c + kFlushEvery);
+      if constexpr (kTargets) prefetch_ahead(targets + c + kFlushEvery);
       FASTLOSS_SIMD
       for (int lane = 0; lane < kLanes; ++lane) body(c + lane, lane);
     }
@@ -114,6 +118,7 @@ T online_softmax_sums(const T* x, const T* also_prefetch, std::int64_t C, Coef&&
       a += lane_total(al);
       b += lane_total(bl);
     }
+    if constexpr (kTargets) bad_targets = bad_targets || any_lane_set(bad);
   }
   return ref;
 }
@@ -152,15 +157,16 @@ RowLoss soft_logits_row(const T* x, const T* y, const T* cw, std::int64_t C, T k
                         T* g, T gs) {
   auto coefficient = [&](std::int64_t c) { return kPlain ? y[c] : cw[c] * (y[c] * keep + add); };
   double s, total, b;
+  bool bad_targets = false;
   ChunkRefs<T> refs(kGrad ? C : 0);
-  const T ref = online_softmax_sums<T, true, kGrad>(x, y, C, coefficient, s, total, b, g,
-                                                    refs.data());
+  const T ref = online_softmax_sums<T, true, kGrad, true>(x, y, C, coefficient, s, total, b,
+                                                          g, refs.data(), bad_targets);
   if constexpr (kGrad) {
     const T softmax_scale = static_cast<T>(total / s) * gs;
     rescaled_exps(g, C, refs.data(), ref, softmax_scale,
                   [&](std::int64_t c) { return coefficient(c) * gs; });
   }
-  return {b + total * fl_log(s), 1.0, false};
+  return {b + total * fl_log(s), 1.0, bad_targets};
 }
 
 // kLanes short rows from logits at once, one row per lane (x, y, g point at the first row),
@@ -174,7 +180,7 @@ void soft_logits_group_with(const T* x, const T* y, const T* cw, std::int64_t C,
   GroupTile<T> xt, yt, gt;
   rows_to_tile(x, C, C, xt.v);
   rows_to_tile(y, C, C, yt.v);
-  T m[kLanes], s[kLanes] = {}, total[kLanes] = {}, b[kLanes] = {};
+  T m[kLanes], s[kLanes] = {}, total[kLanes] = {}, b[kLanes] = {}, bad[kLanes] = {};
   group_max(xt, C, m);
   for (std::int64_t c = 0; c < C; ++c) {
     prefetch_next_group<T, true>(x, C, c);
@@ -187,7 +193,9 @@ void soft_logits_group_with(const T* x, const T* y, const T* cw, std::int64_t C,
       // element at (10^5, 100) with fl_exp). Both changes together: 20% faster there.
       const T d = v - m[lane];  // -(m - v) exactly: b's term reuses it
       const T e = fl_exp_nonpositive(d);
-      const T coef = coefficient(c, yt(c, lane));
+      const T target = yt(c, lane);
+      const T coef = coefficient(c, target);
+      bad[lane] = ((target < T(0)) | (target > T(1))) ? T(1) : bad[lane];
       s[lane] += e;
       total[lane] += coef;
       b[lane] -= coef * d;
@@ -199,7 +207,7 @@ void soft_logits_group_with(const T* x, const T* y, const T* cw, std::int64_t C,
   for (int lane = 0; lane < kLanes; ++lane) {
     out.loss[lane] = b[lane] + total[lane] * fl_log(s[lane]);
     out.weight[lane] = T(1);
-    out.invalid[lane] = T(0);
+    out.invalid[lane] = bad[lane];
     ratio[lane] = total[lane] / s[lane] * gs[lane];
   }
   if constexpr (kGrad) {
@@ -232,7 +240,8 @@ RowLoss soft_probs_row(const T* p, const T* y, const T* cw, std::int64_t C, T ke
   lane_loop(0, C, [&](std::int64_t c, int lane) {
     const T coef = cw[c] * (y[c] * keep + add);
     l_lane[lane] -= static_cast<double>(coef * clamped_log(p[c]));
-    bad[lane] = ((p[c] < T(0)) | (p[c] > T(1))) ? T(1) : bad[lane];
+    const bool out_of_range = (p[c] < T(0)) | (p[c] > T(1)) | (y[c] < T(0)) | (y[c] > T(1));
+    bad[lane] = out_of_range ? T(1) : bad[lane];
     if constexpr (kGrad) g[c] = -coef / at_least(p[c], T(kGradEps)) * gs;
   });
   bool invalid = false;
@@ -288,8 +297,9 @@ RowLoss label_logits_row(const T* x, std::int64_t k, const T* cw, double cw_tota
   double s, cw_seen, b_smooth;
   const auto class_weight = [&](std::int64_t c) { return cw[c]; };
   ChunkRefs<T> refs(kGrad ? C : 0);
-  const T ref = online_softmax_sums<T, kSmooth, kGrad>(x, nullptr, C, class_weight, s,
-                                                       cw_seen, b_smooth, g, refs.data());
+  bool no_targets = false;
+  const T ref = online_softmax_sums<T, kSmooth, kGrad, false>(
+      x, nullptr, C, class_weight, s, cw_seen, b_smooth, g, refs.data(), no_targets);
   const double wk = static_cast<double>(cw[k]);
   double total = static_cast<double>(keep) * wk;
   double b = total * static_cast<double>(ref - x[k]);
@@ -456,13 +466,16 @@ LossSums sparse_categorical_cross_entropy(const RowArgs<T>& a, const CrossEntrop
 // is the gradient's -y / q as well (and more accurate: no cancellation of two large logs).
 // That form needs y / q to be a normal number (or +inf from q = 0); `unsafe` is set where it
 // is not (under- or overflow, negative or NaN input), and callers then redo the chunk in the
-// two-log form. Checking on the same pass keeps the reads and the logs overlapped.
+// two-log form. Checking on the same pass keeps the reads and the logs overlapped. `bad` is
+// set where y is not a probability, or ŷ is not one (a log-probability above 0, log input).
 template <class T, bool kLogInput, bool kRatio>
-FASTLOSS_MATH_INLINE T kl_term(T yc, T xc, T& slope, T& unsafe) {
+FASTLOSS_MATH_INLINE T kl_term(T yc, T xc, T& slope, T& unsafe, T& bad) {
   // Where y = 0 the terms below are NaN (0 * -inf, 0 / 0) and selected away at the end.
   // Selecting a safe argument first instead makes GCC compute each log (or division) once
   // per case.
   const bool zero = yc == T(0);
+  const bool x_out = kLogInput ? xc > T(0) : (xc < T(0)) | (xc > T(1));
+  bad = ((yc < T(0)) | (yc > T(1)) | x_out) ? T(1) : bad;
   T term;
   if constexpr (kLogInput) {
     term = yc * (fl_log(yc) - xc);
@@ -487,7 +500,7 @@ FASTLOSS_MATH_INLINE T kl_term(T yc, T xc, T& slope, T& unsafe) {
 // Classes [begin, end) of one row into `sum`; false if the ratio form hit an unsafe element.
 template <class T, bool kGrad, bool kLogInput, bool kRatio>
 bool kl_chunk(const T* x, const T* y, std::int64_t begin, std::int64_t end, T* g, T gs,
-              T (&out)[kLanes]) {
+              T (&out)[kLanes], T (&bad)[kLanes]) {
   T sum[kLanes] = {};  // locals stay in registers
   T unsafe[kLanes] = {};
   // A spelled-out lane loop, not lane_loop: GCC 12 stopped inlining that closure for the
@@ -499,13 +512,15 @@ bool kl_chunk(const T* x, const T* y, std::int64_t begin, std::int64_t end, T* g
     FASTLOSS_SIMD
     for (int lane = 0; lane < kLanes; ++lane) {
       T slope;
-      sum[lane] += kl_term<T, kLogInput, kRatio>(y[c + lane], x[c + lane], slope, unsafe[lane]);
+      sum[lane] += kl_term<T, kLogInput, kRatio>(y[c + lane], x[c + lane], slope, unsafe[lane],
+                                                 bad[lane]);
       if constexpr (kGrad) g[c + lane] = slope * gs;
     }
   }
   for (int lane = 0; c + lane < end; ++lane) {
     T slope;
-    sum[lane] += kl_term<T, kLogInput, kRatio>(y[c + lane], x[c + lane], slope, unsafe[lane]);
+    sum[lane] += kl_term<T, kLogInput, kRatio>(y[c + lane], x[c + lane], slope, unsafe[lane],
+                                               bad[lane]);
     if constexpr (kGrad) g[c + lane] = slope * gs;
   }
   for (int lane = 0; lane < kLanes; ++lane) out[lane] = sum[lane];
@@ -515,14 +530,15 @@ bool kl_chunk(const T* x, const T* y, std::int64_t begin, std::int64_t end, T* g
 template <class T, bool kGrad, bool kLogInput>
 RowLoss kl_row(const T* x, const T* y, std::int64_t C, T* g, T gs) {
   double sums[1] = {};
+  T bad[kLanes] = {};
   chunked_sums<T>(C, sums, [&](std::int64_t begin, std::int64_t end, T (&lanes)[1][kLanes]) {
     if constexpr (kLogInput) {
-      kl_chunk<T, kGrad, true, false>(x, y, begin, end, g, gs, lanes[0]);
-    } else if (!kl_chunk<T, kGrad, false, true>(x, y, begin, end, g, gs, lanes[0])) {
-      kl_chunk<T, kGrad, false, false>(x, y, begin, end, g, gs, lanes[0]);
+      kl_chunk<T, kGrad, true, false>(x, y, begin, end, g, gs, lanes[0], bad);
+    } else if (!kl_chunk<T, kGrad, false, true>(x, y, begin, end, g, gs, lanes[0], bad)) {
+      kl_chunk<T, kGrad, false, false>(x, y, begin, end, g, gs, lanes[0], bad);
     }
   });
-  return {sums[0], 1.0, false};
+  return {sums[0], 1.0, any_lane_set(bad)};
 }
 
 // kl_row with the options chosen at run time (a row, or the flat span of whole rows).
@@ -542,13 +558,15 @@ bool kl_group_with(const GroupTile<T>& xt, const GroupTile<T>& yt, std::int64_t 
   GroupTile<T> gt;
   T sum[kLanes] = {};
   T unsafe[kLanes] = {};
+  T bad[kLanes] = {};
   for (std::int64_t c = 0; c < C; ++c) {
     prefetch_next_group(x, C, c);
     prefetch_next_group(y, C, c);
     FASTLOSS_SIMD
     for (int lane = 0; lane < kLanes; ++lane) {
       T slope;
-      sum[lane] += kl_term<T, kLogInput, kRatio>(yt(c, lane), xt(c, lane), slope, unsafe[lane]);
+      sum[lane] += kl_term<T, kLogInput, kRatio>(yt(c, lane), xt(c, lane), slope, unsafe[lane],
+                                                 bad[lane]);
       if constexpr (kGrad) gt(c, lane) = slope * gs[lane];
     }
   }
@@ -557,7 +575,7 @@ bool kl_group_with(const GroupTile<T>& xt, const GroupTile<T>& yt, std::int64_t 
   for (int lane = 0; lane < kLanes; ++lane) {
     out.loss[lane] = sum[lane];
     out.weight[lane] = T(1);
-    out.invalid[lane] = T(0);
+    out.invalid[lane] = bad[lane];
   }
   return true;
 }
@@ -587,7 +605,7 @@ LossSums kl_divergence_total(const RowArgs<T>& a, const KlDivergenceParams& p) {
         T* g = a.grad != nullptr ? a.grad + begin : nullptr;
         const RowLoss part =
             kl_span(a.y_pred + begin, a.y_true + begin, end - begin, g, gs, p.log_input);
-        return LossSums{part.loss, 0.0, -1};
+        return LossSums{part.loss, 0.0, part.invalid ? begin / a.classes : -1};
       });
   total.weight = static_cast<double>(a.rows);
   return total;

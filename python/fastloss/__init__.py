@@ -5,9 +5,9 @@ from __future__ import annotations
 import warnings
 from typing import Any, Dict, List
 
-from . import _core
+from . import _core, baselines  # baselines needs only NumPy: cheap to import with the package
 from ._registry import get, losses
-from ._threads import get_num_threads, set_num_threads, threads
+from ._threads import get_num_threads, max_threads, set_num_threads, threads
 from .accumulator import Accumulator
 from .adversarial import (
     gan_discriminator,
@@ -33,6 +33,7 @@ __version__: str = _core.build_info()["version"]
 __all__ = [
     "__version__",
     "Accumulator",
+    "baselines",
     "binary_cross_entropy",
     "build_info",
     "categorical_cross_entropy",
@@ -50,6 +51,7 @@ __all__ = [
     "lsgan_generator",
     "mae",
     "margin_ranking",
+    "max_threads",
     "mse",
     "poisson",
     "set_num_threads",
@@ -60,8 +62,9 @@ __all__ = [
     "wasserstein_generator",
 ]
 
-if _core._isa_env_warning():
-    warnings.warn(_core._isa_env_warning(), RuntimeWarning, stacklevel=2)
+for _env_warning in (_core._isa_env_warning(), _core._threads_env_warning()):
+    if _env_warning:
+        warnings.warn(_env_warning, RuntimeWarning, stacklevel=2)
 
 
 def build_info() -> Dict[str, Any]:
@@ -70,7 +73,9 @@ def build_info() -> Dict[str, Any]:
     Keys: ``version``, ``compiled_isas`` (kernel copies in the binary), ``supported_isas``
     (those this CPU can run), ``active_isa`` (the copy in use: the best supported one, or
     lower when ``FASTLOSS_ISA`` asks), ``best_isa``, ``openmp``, ``num_threads``, ``compiler``,
-    ``sanitize`` (the ``-fsanitize=`` list of an instrumented developer build, else empty).
+    ``sanitize`` (the ``-fsanitize=`` list of an instrumented developer build, else empty),
+    ``assert_gil`` (True in a build that aborts when a binding changes a reference count
+    without the GIL: CI's sanitizer build).
     """
     return dict(_core.build_info())
 

@@ -1,9 +1,10 @@
 """Argument handling shared by every loss: dtypes, shapes, reductions, weights, results.
 
 Every public loss funnels its inputs through here, so the rules of DESIGN.md §3 live in one
-place: float32/float64 are used natively, float16 becomes float32, integers and bools become
-float64; C-contiguous arrays are used in place and other layouts copied once; shapes are
-strict; `reduction` and `sample_weight` mean the same thing for every loss.
+place: float32/float64 are used natively, float16 becomes float32 (its gradients go back to
+float16), integers and bools become float64; C-contiguous arrays are used in place and other
+layouts copied once; shapes are strict; `reduction` and `sample_weight` mean the same thing
+for every loss.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from __future__ import annotations
 import functools
 import math
 import operator
-from typing import Any, Callable, Optional, Tuple, Union
+import string
+from typing import Any, Callable, Dict, Optional, Tuple, Union
 
 import numpy as np
 
@@ -30,6 +32,36 @@ _NATIVE = (_FLOAT32, _FLOAT64)
 # Private reduction for streaming accumulators: the partial sums (loss_sum, denominator)
 # that "mean" divides, so that chunks can be added up and divided once at the end.
 PARTIAL = "_partial"
+
+
+class DataError(ValueError):
+    """A ValueError about a call's data that keeps the positions and shapes it names as values.
+
+    The message is `template` with ``$index`` replaced by the first offending position (an
+    index tuple), ``$per_sample`` by the per-sample loss shape and ``$<argument>`` by that
+    argument's shape. A caller that passed part of larger arrays restates the error in their
+    coordinates with `replace` (``fastloss eval`` does, for its chunks of rows).
+    """
+
+    def __init__(self, template: str, /, **fields: Tuple[int, ...]) -> None:
+        super().__init__(string.Template(template).safe_substitute(fields))
+        self.template = template
+        self.fields: Dict[str, Tuple[int, ...]] = fields
+
+    def replace(self, **fields: Tuple[int, ...]) -> DataError:
+        """The same error with some positions or shapes replaced."""
+        return DataError(self.template, **{**self.fields, **fields})
+
+
+def show(value: Any, dtype: Optional[np.dtype] = None) -> str:
+    """A value for a message; numbers as the shortest text that reads back in `dtype`.
+
+    `dtype` defaults to the value's own: a float32 0.1 shows as 0.1, not as np.float32(0.1)
+    (NumPy 2's repr) nor as 0.10000000149011612 (its float64 digits).
+    """
+    if dtype is not None and dtype.kind in "biuf":
+        value = dtype.type(value)
+    return str(value) if isinstance(value, np.generic) else repr(value)
 
 
 def check_reduction(reduction: str) -> str:
@@ -79,9 +111,10 @@ def as_kernel_input(a: np.ndarray, dtype: np.dtype) -> np.ndarray:
 
 def check_same_shape(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> None:
     if a.shape != b.shape:
-        raise ValueError(
+        raise DataError(
             f"{name_a} and {name_b} must have the same shape (no broadcasting); "
-            f"got {name_a}.shape={a.shape} and {name_b}.shape={b.shape}"
+            f"got {name_a}.shape=${name_a} and {name_b}.shape=${name_b}",
+            **{name_a: a.shape, name_b: b.shape},
         )
 
 
@@ -114,9 +147,11 @@ def prepare_weight(
     except ValueError:
         broadcast = None
     if broadcast != shape:
-        raise ValueError(
-            f"{name} must be broadcastable to the per-sample loss shape {shape}; "
-            f"got shape {w.shape}"
+        argument = name.partition("[")[0]  # "sample_weight" for "sample_weight[0] (...)"
+        raise DataError(
+            f"{name} must be broadcastable to the per-sample loss shape $per_sample; "
+            f"got shape ${argument}",
+            per_sample=shape, **{argument: w.shape},
         )
     if w.shape != shape:
         w = np.broadcast_to(w, shape)
@@ -165,22 +200,29 @@ def elementwise_loss(
 
     `masked`: the kernel masks some elements out (ignore_index), so its weight total is the
     mean's denominator. `invalid(y_true, y_pred, flat_index)` builds the exception for data
-    the kernel found invalid.
+    the kernel found invalid; it gets the caller's arrays, so values show in their own dtypes.
     """
     check_reduction(reduction)
-    t, p, dtype = prepare_pair(y_true, y_pred)
+    t_in, p_in = as_array(y_true, "y_true"), as_array(y_pred, "y_pred")
+    t, p, dtype = prepare_pair(t_in, p_in)
     w = prepare_weight(sample_weight, p.shape, dtype)
     loss_sum, weight_sum, first_invalid, per_sample, grad = kernel(
         t, p, w, reduction == "none", bool(return_grad), reduction == "mean", **params
     )
     if first_invalid >= 0:
         assert invalid is not None
-        raise invalid(t, p, first_invalid)
+        raise invalid(t_in, p_in, first_invalid)
     result = reduce(loss_sum, weight_sum, p.size, per_sample, reduction, dtype,
                     w is not None or masked)
     if return_grad:
-        return result, grad
+        assert grad is not None
+        return result, grad_like_input(grad, p_in.dtype)
     return result
+
+
+def grad_like_input(grad: np.ndarray, input_dtype: np.dtype) -> np.ndarray:
+    """The gradient in its input's dtype when that is float16 (computed in float32)."""
+    return grad.astype(_FLOAT16) if input_dtype == _FLOAT16 else grad
 
 
 def position(shape: Tuple[int, ...], flat_index: int) -> Tuple[int, ...]:
@@ -188,30 +230,31 @@ def position(shape: Tuple[int, ...], flat_index: int) -> Tuple[int, ...]:
     return tuple(int(i) for i in np.unravel_index(flat_index, shape))
 
 
-def check_positive(value: float, name: str) -> float:
+def check_number(value: Any, name: str) -> float:
     try:
-        value = float(value)
+        return float(value)
     except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a number, got {value!r}") from None
-    if not value > 0 or not math.isfinite(value):
-        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
-    return value
+        raise TypeError(f"{name} must be a number, got {show(value)}") from None
 
 
-def check_fraction(value: float, name: str) -> float:
+def check_positive(value: Any, name: str) -> float:
+    number = check_number(value, name)
+    if not number > 0 or not math.isfinite(number):
+        raise ValueError(f"{name} must be a positive finite number, got {show(value)}")
+    return number
+
+
+def check_fraction(value: Any, name: str) -> float:
     """A number in [0, 1] (label smoothing)."""
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a number, got {value!r}") from None
-    if not 0.0 <= value <= 1.0:
-        raise ValueError(f"{name} must be in [0, 1], got {value!r}")
-    return value
+    number = check_number(value, name)
+    if not 0.0 <= number <= 1.0:
+        raise ValueError(f"{name} must be in [0, 1], got {show(value)}")
+    return number
 
 
 def check_flag(value: Any, name: str) -> bool:
     if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {value!r}")
+        raise TypeError(f"{name} must be True or False, got {show(value)}")
     return bool(value)
 
 
@@ -219,7 +262,7 @@ def normalize_axis(axis: Any, ndim: int, name: str = "y_pred") -> int:
     try:
         axis = operator.index(axis)
     except TypeError:
-        raise TypeError(f"axis must be an integer, got {axis!r}") from None
+        raise TypeError(f"axis must be an integer, got {show(axis)}") from None
     if ndim == 0:
         raise ValueError(f"{name} must have at least 1 dimension (the class axis), got a scalar")
     if not -ndim <= axis < ndim:
@@ -231,16 +274,18 @@ class Rows:
     """An array viewed as (rows, classes) with the class axis last, and the way back.
 
     A class axis other than the last is moved with one copy; the gradient is returned in
-    the caller's layout as a view.
+    the caller's layout (and dtype) as a view.
     """
 
     def __init__(self, a: np.ndarray, axis: int, dtype: np.dtype) -> None:
         self.axis = axis
+        self.input_dtype = a.dtype
         moved = a if axis == a.ndim - 1 else np.moveaxis(a, axis, -1)
         self.moved_shape = moved.shape
         self.batch_shape: Tuple[int, ...] = moved.shape[:-1]
         self.classes = int(moved.shape[-1])
         self.matrix = np.ascontiguousarray(moved, dtype=dtype).reshape(-1, self.classes)
+        self.count = self.matrix.shape[0]
 
     def like(self, other: np.ndarray, dtype: np.dtype) -> np.ndarray:
         """Another array of the same shape, laid out the same way."""
@@ -248,8 +293,15 @@ class Rows:
         return np.ascontiguousarray(moved, dtype=dtype).reshape(-1, self.classes)
 
     def restore(self, grad: np.ndarray) -> np.ndarray:
-        g = grad.reshape(self.moved_shape)
+        g = grad_like_input(grad, self.input_dtype).reshape(self.moved_shape)
         return g if self.axis == len(self.moved_shape) - 1 else np.moveaxis(g, -1, self.axis)
+
+    def no_rows(self, want_out: bool, want_grad: bool) -> KernelResult:
+        """A row kernel's result for no rows, without the call: the kernels read every class
+        weight first, and default ones for 2**40 classes would take 4 TiB in float32."""
+        out = np.empty(0, self.matrix.dtype) if want_out else None
+        grad = np.empty(self.matrix.shape, self.matrix.dtype) if want_grad else None
+        return 0.0, 0.0, -1, out, grad
 
 
 @functools.lru_cache(maxsize=8)
@@ -260,11 +312,13 @@ def _unit_class_weights(classes: int, dtype: np.dtype) -> np.ndarray:
     return ones
 
 
-def prepare_class_weight(class_weight: Optional[ArrayLike], classes: int,
-                         dtype: np.dtype) -> np.ndarray:
-    """Per-class weights of shape (classes,); ones when not given."""
+def prepare_class_weight(class_weight: Optional[ArrayLike], rows: Rows,
+                         dtype: np.dtype) -> Optional[np.ndarray]:
+    """Per-class weights of shape (classes,); ones when not given, None if there are no rows
+    (no kernel call then: see `Rows.no_rows`)."""
+    classes = rows.classes
     if class_weight is None:
-        return _unit_class_weights(classes, dtype)
+        return _unit_class_weights(classes, dtype) if rows.count else None
     cw = as_array(class_weight, "class_weight")
     check_numeric(cw, "class_weight")
     if cw.shape != (classes,):
@@ -289,7 +343,7 @@ def row_result(
         raise invalid(first_invalid)
     if per_row is not None:
         per_row = per_row.reshape(rows.batch_shape)
-    value = reduce(loss_sum, weight_sum, rows.matrix.shape[0], per_row, reduction, dtype, True)
+    value = reduce(loss_sum, weight_sum, rows.count, per_row, reduction, dtype, True)
     if return_grad:
         assert grad is not None
         return value, rows.restore(grad)

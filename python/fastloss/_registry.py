@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from typing import Callable, Dict, List
 
 from . import adversarial, classification, count, embedding, regression
@@ -35,8 +36,13 @@ def losses() -> List[str]:
 
 
 def get(name: str) -> Callable[..., object]:
-    """The loss function registered under `name`."""
+    """The loss function registered under `name`; ValueError naming close ones if none is."""
+    if not isinstance(name, str):
+        raise TypeError(f"a loss name must be a string, got {type(name).__name__}")
     try:
         return _LOSSES[name]
     except KeyError:
-        raise KeyError(f"unknown loss {name!r}; available: {', '.join(_LOSSES)}") from None
+        close = difflib.get_close_matches(name, _LOSSES)
+        hint = f" (did you mean {' or '.join(map(repr, close))}?)" if close else ""
+        raise ValueError(f"unknown loss {name!r}{hint}; available: {', '.join(_LOSSES)}"
+                         ) from None

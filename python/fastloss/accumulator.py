@@ -19,7 +19,11 @@ from . import _args, _registry
 __all__ = ["Accumulator"]
 
 # Losses whose "mean" is not a ratio of sums over samples, so chunks cannot be combined.
+_TWO_MEANS = "its mean is the sum of a mean over d_real and a mean over d_fake"
 _NOT_DECOMPOSABLE = {
+    "gan_discriminator": _TWO_MEANS,
+    "lsgan_discriminator": _TWO_MEANS,
+    "wasserstein_critic": _TWO_MEANS,
     "dice": "the score is a ratio of sums over the whole batch (per_sample=False) or per image",
     "jaccard": "the score is a ratio of sums over the whole batch (per_sample=False) or per image",
     "earth_movers_distance": "the distance depends on the sorted values of the whole sample",
@@ -106,10 +110,9 @@ class Accumulator:
     Losses with other array arguments take them positionally in the loss's order:
     ``update(anchor, positive, negative)`` for ``triplet``, ``update(d_fake)`` for
     ``gan_generator`` (`inputs` lists them). Losses whose mean is not one ratio of sums over
-    samples raise ``ValueError`` naming the loss: dice, jaccard, earth_movers_distance,
-    perceptual and ctc when the accumulator is made; losses whose kernels refuse the partial
-    sums (the two-input GAN losses, a mean over ``d_real`` plus a mean over ``d_fake``) at the
-    first `update`.
+    samples raise ``ValueError`` naming the loss when the accumulator is made: the two-input
+    GAN losses (a mean over ``d_real`` plus a mean over ``d_fake``), dice, jaccard,
+    earth_movers_distance, perceptual and ctc.
 
     Examples
     --------
@@ -126,7 +129,7 @@ class Accumulator:
         if name in _NOT_DECOMPOSABLE:
             raise ValueError(f"loss {name!r} cannot be accumulated over chunks: "
                              f"{_NOT_DECOMPOSABLE[name]}")
-        self._fn = _registry.get(name)  # KeyError names the available losses
+        self._fn = _registry.get(name)  # ValueError names close and available losses
         self.name = name
         self._inputs, allowed = _inputs_of(self._fn)
         for key in options:
@@ -181,6 +184,9 @@ class Accumulator:
         """Adds the chunks another accumulator of the same loss and options has seen."""
         if not isinstance(other, Accumulator):
             raise TypeError(f"can only merge another Accumulator, got {type(other).__name__}")
+        if other is self:
+            raise ValueError("cannot merge an accumulator into itself: its chunks would count "
+                             "twice")
         if other.name != self.name:
             raise ValueError(f"cannot merge an accumulator of {other.name!r} into one of "
                              f"{self.name!r}")

@@ -53,24 +53,20 @@ class _Term(NamedTuple):
 
 
 def _check_number(value: Any, name: str) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a number, got {value!r}") from None
+    number = _args.check_number(value, name)
     if not math.isfinite(number):
-        raise ValueError(f"{name} must be a finite number, got {value!r}")
+        raise ValueError(f"{name} must be a finite number, got {_args.show(value)}")
     return number
 
 
 def _inputs(named: List[Tuple[ArrayLike, str]]) -> Tuple[List[np.ndarray], np.dtype]:
-    """Discriminator outputs in their common compute dtype (NumPy's result type)."""
+    """Discriminator outputs, checked; the compute dtype is NumPy's result type of them."""
     arrays = []
     for x, name in named:
         a = _args.as_array(x, name)
         _args.check_numeric(a, name)
         arrays.append(a)
-    dtype = _args.compute_dtype(*arrays)
-    return [_args.as_kernel_input(a, dtype) for a in arrays], dtype
+    return arrays, _args.compute_dtype(*arrays)
 
 
 def _pair_weights(sample_weight: Any) -> Tuple[Any, Any]:
@@ -83,17 +79,20 @@ def _pair_weights(sample_weight: Any) -> Tuple[Any, Any]:
     return sample_weight
 
 
-def _term(kind: str, d: np.ndarray, name: str, sample_weight: Any, weight_name: str,
-          reduction: str, return_grad: bool, *, from_logits: bool = True, target: float = 0.0,
-          sign: float = 1.0) -> _Term:
-    w = _args.prepare_weight(sample_weight, d.shape, d.dtype, weight_name)
+def _term(kind: str, d: np.ndarray, dtype: np.dtype, name: str, sample_weight: Any,
+          weight_name: str, reduction: str, return_grad: bool, *, from_logits: bool = True,
+          target: float = 0.0, sign: float = 1.0) -> _Term:
+    """One input's term, computed in `dtype`; the gradient comes back in `d`'s dtype."""
+    w = _args.prepare_weight(sample_weight, d.shape, dtype, weight_name)
     loss_sum, weight_sum, first_invalid, per, grad = _core.adversarial_term(
-        kind, d, w, reduction == "none", return_grad, reduction == "mean", from_logits, target,
-        sign)
+        kind, _args.as_kernel_input(d, dtype), w, reduction == "none", return_grad,
+        reduction == "mean", from_logits, target, sign)
     if first_invalid >= 0:
-        pos = _args.position(d.shape, first_invalid)
-        raise ValueError(f"{name} must hold probabilities in [0, 1] (pass from_logits=True for "
-                         f"logits); found {d.flat[first_invalid].item()!r} at index {pos}")
+        raise _args.DataError(f"{name} must hold probabilities in [0, 1] (pass from_logits=True "
+                              f"for logits); found {_args.show(d.flat[first_invalid])} at index "
+                              f"$index", index=_args.position(d.shape, first_invalid))
+    if grad is not None:
+        grad = _args.grad_like_input(grad, d.dtype)
     return _Term(loss_sum, weight_sum if w is not None else float(d.size), per, grad)
 
 
@@ -189,10 +188,12 @@ def gan_discriminator(
     w_real, w_fake = _pair_weights(sample_weight)
     (real, fake), dtype = _inputs([(d_real, "d_real"), (d_fake, "d_fake")])
     g = bool(return_grad)
-    t_real = _term("gan", real, "d_real", w_real, "sample_weight[0] (weights of d_real)",
-                   reduction, g, from_logits=from_logits, target=1.0 - label_smoothing)
-    t_fake = _term("gan", fake, "d_fake", w_fake, "sample_weight[1] (weights of d_fake)",
-                   reduction, g, from_logits=from_logits, target=0.0)
+    t_real = _term("gan", real, dtype, "d_real", w_real,
+                   "sample_weight[0] (weights of d_real)", reduction, g,
+                   from_logits=from_logits, target=1.0 - label_smoothing)
+    t_fake = _term("gan", fake, dtype, "d_fake", w_fake,
+                   "sample_weight[1] (weights of d_fake)", reduction, g,
+                   from_logits=from_logits, target=0.0)
     return _two(t_real, t_fake, reduction, dtype, g)
 
 
@@ -235,7 +236,7 @@ def gan_generator(
     saturating = _args.check_flag(saturating, "saturating")
     (fake,), dtype = _inputs([(d_fake, "d_fake")])
     g = bool(return_grad)
-    term = _term("gan", fake, "d_fake", sample_weight, "sample_weight", reduction, g,
+    term = _term("gan", fake, dtype, "d_fake", sample_weight, "sample_weight", reduction, g,
                  from_logits=from_logits, target=0.0 if saturating else 1.0,
                  sign=-1.0 if saturating else 1.0)
     return _one(term, reduction, dtype, g)
@@ -275,10 +276,10 @@ def lsgan_discriminator(
     w_real, w_fake = _pair_weights(sample_weight)
     (real, fake), dtype = _inputs([(d_real, "d_real"), (d_fake, "d_fake")])
     g = bool(return_grad)
-    t_real = _term("lsgan", real, "d_real", w_real, "sample_weight[0] (weights of d_real)",
-                   reduction, g, target=real_label)
-    t_fake = _term("lsgan", fake, "d_fake", w_fake, "sample_weight[1] (weights of d_fake)",
-                   reduction, g, target=fake_label)
+    t_real = _term("lsgan", real, dtype, "d_real", w_real,
+                   "sample_weight[0] (weights of d_real)", reduction, g, target=real_label)
+    t_fake = _term("lsgan", fake, dtype, "d_fake", w_fake,
+                   "sample_weight[1] (weights of d_fake)", reduction, g, target=fake_label)
     return _two(t_real, t_fake, reduction, dtype, g)
 
 
@@ -305,7 +306,7 @@ def lsgan_generator(
     target = _check_number(target, "target")
     (fake,), dtype = _inputs([(d_fake, "d_fake")])
     g = bool(return_grad)
-    term = _term("lsgan", fake, "d_fake", sample_weight, "sample_weight", reduction, g,
+    term = _term("lsgan", fake, dtype, "d_fake", sample_weight, "sample_weight", reduction, g,
                  target=target)
     return _one(term, reduction, dtype, g)
 
@@ -341,9 +342,9 @@ def wasserstein_critic(
     w_real, w_fake = _pair_weights(sample_weight)
     (real, fake), dtype = _inputs([(d_real, "d_real"), (d_fake, "d_fake")])
     g = bool(return_grad)
-    t_real = _term("wasserstein", real, "d_real", w_real,
+    t_real = _term("wasserstein", real, dtype, "d_real", w_real,
                    "sample_weight[0] (weights of d_real)", reduction, g, sign=-1.0)
-    t_fake = _term("wasserstein", fake, "d_fake", w_fake,
+    t_fake = _term("wasserstein", fake, dtype, "d_fake", w_fake,
                    "sample_weight[1] (weights of d_fake)", reduction, g, sign=1.0)
     return _two(t_real, t_fake, reduction, dtype, g)
 
@@ -370,6 +371,6 @@ def wasserstein_generator(
     _args.check_reduction(reduction)
     (fake,), dtype = _inputs([(d_fake, "d_fake")])
     g = bool(return_grad)
-    term = _term("wasserstein", fake, "d_fake", sample_weight, "sample_weight", reduction, g,
-                 sign=-1.0)
+    term = _term("wasserstein", fake, dtype, "d_fake", sample_weight, "sample_weight",
+                 reduction, g, sign=-1.0)
     return _one(term, reduction, dtype, g)

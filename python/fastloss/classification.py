@@ -22,9 +22,8 @@ Result = Union[LossResult, Tuple[LossResult, np.ndarray]]
 
 
 def _out_of_range(name: str, what: str, a: np.ndarray, flat_index: int, hint: str = "") -> Exception:
-    pos = _args.position(a.shape, flat_index)
-    value = a.flat[flat_index].item()
-    return ValueError(f"{name} must hold {what}; found {value!r} at index {pos}{hint}")
+    return _args.DataError(f"{name} must hold {what}; found {_args.show(a.flat[flat_index])} "
+                           f"at index $index{hint}", index=_args.position(a.shape, flat_index))
 
 
 def binary_cross_entropy(
@@ -90,17 +89,18 @@ def binary_cross_entropy(
     label_smoothing = _args.check_fraction(label_smoothing, "label_smoothing")
     clip_low, clip_high = 0.0, 1.0
     if eps is not None:
-        eps = _args.check_positive(eps, "eps")
-        if eps >= 0.5:
-            raise ValueError(f"eps must be in (0, 0.5), got {eps!r}")
-        clip_low, clip_high = eps, 1.0 - eps
+        eps_value = _args.check_positive(eps, "eps")
+        if eps_value >= 0.5:
+            raise ValueError(f"eps must be in (0, 0.5), got {_args.show(eps)}")
+        clip_low, clip_high = eps_value, 1.0 - eps_value
     has_ignore = ignore_index is not None
     ignore_value = 0.0
     if has_ignore:
         try:
             ignore_value = float(ignore_index)  # type: ignore[arg-type]
         except (TypeError, ValueError):
-            raise TypeError(f"ignore_index must be a number, got {ignore_index!r}") from None
+            raise TypeError(f"ignore_index must be a number, got {_args.show(ignore_index)}"
+                            ) from None
     pw_scalar, pw_array = 1.0, None
     if pos_weight is not None:
         pw = np.asarray(pos_weight)
@@ -161,12 +161,28 @@ def hinge(
                                   return_grad, invalid=invalid)
 
 
+_PROBABILITIES = "probabilities in [0, 1] (pass from_logits=True for logits)"
+
+
+def _outside_unit(values: np.ndarray) -> np.ndarray:
+    return np.flatnonzero((values < 0) | (values > 1))
+
+
+def _bad_row(name: str, what: str, values: np.ndarray, dtype: np.dtype,
+             pos: Tuple[int, ...]) -> Exception:
+    """The error for a row holding a value outside [0, 1]: the first such value and class."""
+    c = _outside_unit(values)[0]
+    return _args.DataError(f"{name} must hold {what}; found {_args.show(values[c], dtype)} in "
+                           f"row $index, class {c}", index=pos)
+
+
 def _row_inputs(y_pred: ArrayLike, axis: Any, *others: np.ndarray) -> Tuple[np.ndarray, int]:
     p = _args.as_array(y_pred, "y_pred")
     _args.check_numeric(p, "y_pred")
     axis = _args.normalize_axis(axis, p.ndim)
     if p.shape[axis] == 0:
-        raise ValueError(f"y_pred must have at least one class along axis {axis}; got shape {p.shape}")
+        raise _args.DataError(f"y_pred must have at least one class along axis {axis}; got "
+                              f"shape $y_pred", y_pred=p.shape)
     return p, axis
 
 
@@ -227,18 +243,20 @@ def categorical_cross_entropy(
     label_smoothing = _args.check_fraction(label_smoothing, "label_smoothing")
     _args.check_reduction(reduction)
     rows, targets, sw, dtype = _dense_rows(y_true, y_pred, axis, sample_weight)
-    cw = _args.prepare_class_weight(class_weight, rows.classes, dtype)
-    result = _core.categorical_cross_entropy(
-        targets, None, rows.matrix, sw, cw,
-        reduction == "none", bool(return_grad), reduction == "mean", from_logits,
-        label_smoothing, False, 0)
+    cw = _args.prepare_class_weight(class_weight, rows, dtype)
+    if rows.count == 0:
+        result = rows.no_rows(reduction == "none", bool(return_grad))
+    else:
+        result = _core.categorical_cross_entropy(
+            targets, None, rows.matrix, sw, cw,
+            reduction == "none", bool(return_grad), reduction == "mean", from_logits,
+            label_smoothing, False, 0)
 
     def invalid(row: int) -> Exception:
-        bad = np.flatnonzero((rows.matrix[row] < 0) | (rows.matrix[row] > 1))[0]
         pos = _args.position(rows.batch_shape, row)
-        return ValueError(
-            f"y_pred must hold probabilities in [0, 1] (pass from_logits=True for logits); "
-            f"found {rows.matrix[row, bad].item()!r} in row {pos}, class {bad}")
+        if from_logits or not _outside_unit(rows.matrix[row]).size:  # then a target is bad
+            return _bad_row("y_true", "targets in [0, 1]", targets[row], dtype, pos)
+        return _bad_row("y_pred", _PROBABILITIES, rows.matrix[row], rows.input_dtype, pos)
 
     return _args.row_result(result, rows, reduction, dtype, return_grad, invalid)
 
@@ -290,37 +308,38 @@ def sparse_categorical_cross_entropy(
         raise TypeError(f"y_true must hold integer class ids, got dtype {labels.dtype}")
     expected = p.shape[:axis] + p.shape[axis + 1:]
     if labels.shape != expected:
-        raise ValueError(
-            f"y_true must have the shape of y_pred without axis {axis}: expected {expected}, "
-            f"got {labels.shape}")
+        raise _args.DataError(
+            f"y_true must have the shape of y_pred without axis {axis}: expected $per_sample, "
+            f"got $y_true", per_sample=expected, y_true=labels.shape)
     has_ignore = ignore_index is not None
     ignore = 0
     if has_ignore:
         try:
             ignore = operator.index(ignore_index)  # type: ignore[arg-type]
         except TypeError:
-            raise TypeError(f"ignore_index must be an integer, got {ignore_index!r}") from None
+            raise TypeError(f"ignore_index must be an integer, got {_args.show(ignore_index)}"
+                            ) from None
     dtype = _args.compute_dtype(p)
     rows = Rows(p, axis, dtype)
-    cw = _args.prepare_class_weight(class_weight, rows.classes, dtype)
+    cw = _args.prepare_class_weight(class_weight, rows, dtype)
     sw = _args.prepare_weight(sample_weight, rows.batch_shape, dtype)
     flat_labels = np.ascontiguousarray(labels, dtype=np.int64).reshape(-1)
-    result = _core.sparse_categorical_cross_entropy(
-        None, flat_labels, rows.matrix, None if sw is None else sw.reshape(-1), cw,
-        reduction == "none", bool(return_grad), reduction == "mean", from_logits,
-        label_smoothing, has_ignore, ignore)
+    if rows.count == 0:
+        result = rows.no_rows(reduction == "none", bool(return_grad))
+    else:
+        result = _core.sparse_categorical_cross_entropy(
+            None, flat_labels, rows.matrix, None if sw is None else sw.reshape(-1), cw,
+            reduction == "none", bool(return_grad), reduction == "mean", from_logits,
+            label_smoothing, has_ignore, ignore)
 
     def invalid(row: int) -> Exception:
         pos = _args.position(labels.shape, row)
-        label = labels.flat[row].item()
+        label = labels.flat[row]
         if 0 <= label < rows.classes:  # the label is fine: a probability is not
-            bad = np.flatnonzero((rows.matrix[row] < 0) | (rows.matrix[row] > 1))[0]
-            return ValueError(
-                f"y_pred must hold probabilities in [0, 1] (pass from_logits=True for "
-                f"logits); found {rows.matrix[row, bad]!r} in row {pos}, class {bad}")
+            return _bad_row("y_pred", _PROBABILITIES, rows.matrix[row], rows.input_dtype, pos)
         also = f" or ignore_index={ignore}" if has_ignore else ""
-        return ValueError(f"y_true must hold class ids in [0, {rows.classes}){also}; "
-                          f"found {label} at position {pos}")
+        return _args.DataError(f"y_true must hold class ids in [0, {rows.classes}){also}; "
+                               f"found {_args.show(label)} at position $index", index=pos)
 
     return _args.row_result(result, rows, reduction, dtype, return_grad, invalid)
 
@@ -343,6 +362,14 @@ def kl_divergence(
     The gradient with respect to ``y_pred`` is ``-y/ŷ`` (``-y`` for log input), 0 where
     ``y = 0``.
 
+    Both arguments are rows of probabilities: a ``y_true`` or ``y_pred`` value outside
+    [0, 1] (a log-probability above 0 with ``log_input=True``) raises ``ValueError`` naming
+    the first such row and class, found by the kernel in the same pass. Rows are used as
+    given, not renormalised (as PyTorch); a row that does not sum to 1 can make the
+    divergence negative, and a negative result (per row, or the total when rows are not
+    returned) raises ``ValueError`` naming the first row of either argument whose sum is not
+    1 within rounding.
+
     Equivalent to ``torch.nn.functional.kl_div(log ŷ, y, reduction="batchmean")`` and
     ``keras.losses.KLDivergence()`` (which also clips to [1e-7, 1]).
 
@@ -359,6 +386,53 @@ def kl_divergence(
     rows, targets, sw, dtype = _dense_rows(y_true, y_pred, axis, sample_weight)
     result = _core.kl_divergence(targets, rows.matrix, sw, reduction == "none",
                                  bool(return_grad), reduction == "mean", log_input)
-    return _args.row_result(result, rows, reduction, dtype, return_grad)
+
+    def invalid(first_row: int) -> Exception:
+        for row in range(first_row, rows.count):  # the kernel reports the row or block it saw
+            pos = _args.position(rows.batch_shape, row)
+            if _outside_unit(targets[row]).size:
+                return _bad_row("y_true", "probabilities in [0, 1]", targets[row], dtype, pos)
+            if log_input and (rows.matrix[row] > 0).any():
+                c = int(np.flatnonzero(rows.matrix[row] > 0)[0])
+                return _args.DataError(
+                    f"y_pred must hold log-probabilities (at most 0) with log_input=True; found "
+                    f"{_args.show(rows.matrix[row, c], dtype)} in row $index, class {c}",
+                    index=pos)
+            if not log_input and _outside_unit(rows.matrix[row]).size:
+                return _bad_row("y_pred", "probabilities in [0, 1]", rows.matrix[row], dtype,
+                                pos)
+        raise AssertionError("the kernel flagged a row that holds no invalid value")
+
+    _check_normalized(result, rows, targets, log_input, dtype)
+    return _args.row_result(result, rows, reduction, dtype, return_grad, invalid)
+
+
+def _check_normalized(result: _args.KernelResult, rows: Rows, targets: np.ndarray,
+                      log_input: bool, dtype: np.dtype) -> None:
+    """Raises where KL came out negative: only rows that do not sum to 1 can give that.
+
+    Rows are not renormalised (as PyTorch's kl_div); a row's divergence is checked where the
+    kernel returns it per row, the total otherwise. Rounding of normalised rows can make a
+    divergence slightly negative: up to about C ulps of 1 per row, which is allowed.
+    """
+    loss_sum, _, first_invalid, per_row, _ = result
+    if first_invalid >= 0 or rows.count == 0:
+        return
+    slack = 4 * rows.classes * float(np.finfo(dtype).eps)
+    if per_row is not None:
+        if not (per_row < -slack).any():
+            return
+    elif not loss_sum < -slack * rows.count:
+        return
+    q = np.exp(rows.matrix) if log_input else rows.matrix
+    for name, values in (("y_true", targets), ("y_pred", q)):
+        sums = values.sum(axis=1, dtype=np.float64)
+        off = np.flatnonzero(np.abs(sums - 1) > slack)
+        if off.size:
+            row = int(off[0])
+            raise _args.DataError(
+                f"kl_divergence needs rows of {name} that sum to 1 (a negative divergence "
+                f"comes only from rows that do not; normalise them first); row $index sums to "
+                f"{sums[row]:.6g}", index=_args.position(rows.batch_shape, row))
 
 

@@ -27,8 +27,9 @@ from typing import Any, Dict, List, NoReturn, Optional, Sequence, Tuple
 import numpy as np
 
 from . import _registry
+from ._args import DataError
 from ._progress import Progress
-from ._threads import get_num_threads, threads
+from ._threads import get_num_threads, max_threads, threads
 from .accumulator import Accumulator
 
 __all__ = ["main"]
@@ -70,11 +71,21 @@ def parse_size(text: str, what: str = "size") -> int:
     return int(value)
 
 
+def parse_threads(text: str, what: str = "--threads") -> int:
+    """A thread count from 1 to max_threads(), or a one-line usage error."""
+    n = parse_size(text, what)
+    if n > max_threads():
+        raise UsageError(f"{what} must be at most {max_threads()} (4 × the logical CPUs), "
+                         f"got {text!r}")
+    return n
+
+
 def _check_losses(names: Sequence[str]) -> None:
-    known = _registry.losses()
     for name in names:
-        if name not in known:
-            raise UsageError(f"unknown loss {name!r}; available: {', '.join(known)}")
+        try:
+            _registry.get(name)
+        except ValueError as exc:  # names close and available losses
+            raise UsageError(str(exc)) from None
 
 
 # --- bench ----------------------------------------------------------------------------------
@@ -120,7 +131,7 @@ def _bench(args: argparse.Namespace) -> int:
         if d not in benchmark.DTYPES:
             raise UsageError(f"--dtypes: unknown dtype {d!r}; use float32 or float64")
     if args.threads:
-        thread_counts = [parse_size(s, "--threads value") for s in _split(args.threads)]
+        thread_counts = [parse_threads(s, "--threads value") for s in _split(args.threads)]
     else:
         thread_counts = ([get_num_threads()] if args.quick
                          else sorted({1, get_num_threads()}))
@@ -349,13 +360,27 @@ def _class_axis_first(acc: Accumulator, options: Dict[str, Any],
     return False
 
 
+def _in_files(exc: DataError, start: int, rows: int, files: Dict[str, _Array]) -> DataError:
+    """`exc`, raised for the chunk of rows from `start`, in the files' terms: positions in
+    file rows, the files' shapes, per-sample shapes over all `rows` rows."""
+    fields: Dict[str, Tuple[int, ...]] = {}
+    for key, value in exc.fields.items():
+        if key == "index" and value:
+            fields[key] = (value[0] + start,) + value[1:]
+        elif key == "per_sample" and value:
+            fields[key] = (rows,) + value[1:]
+        elif key in files:
+            fields[key] = files[key].shape
+    return exc.replace(**fields)
+
+
 def _eval(args: argparse.Namespace) -> int:
     _check_losses([args.loss])
     options = dict(parse_option(o) for o in args.option)
     try:
         acc = Accumulator(args.loss, **options)
-    except (TypeError, ValueError, KeyError) as exc:
-        raise UsageError(exc.args[0] if exc.args else str(exc)) from None
+    except (TypeError, ValueError) as exc:
+        raise UsageError(str(exc)) from None
     names = acc.inputs
     if args.inputs:
         if args.y_true or args.y_pred:
@@ -397,6 +422,9 @@ def _stream(args: argparse.Namespace, acc: Accumulator, arrays: List[_Array],
             raise UsageError(f"sample_weight has {weight.rows:,} rows but the inputs have "
                              f"{rows:,}")
         whole_weight = weight.read(0, weight.rows or 0)
+    files = dict(zip(acc.inputs, arrays))  # the arrays read in chunks, by argument name
+    if split_weight and weight:
+        files["sample_weight"] = weight
     if rows is None or _class_axis_first(acc, options, arrays):
         chunk = max(rows or 1, 1)  # one chunk: the class axis is the first one
     elif args.chunk_size:
@@ -410,7 +438,7 @@ def _stream(args: argparse.Namespace, acc: Accumulator, arrays: List[_Array],
     chunks = 0
     context: Any = contextlib.nullcontext()
     if args.threads:
-        context = threads(parse_size(args.threads, "--threads"))
+        context = threads(parse_threads(args.threads))
     with context, Progress(total, f"eval {args.loss}", enabled=not args.no_progress,
                            delay=0.5) as bar:
         for start in range(0, max(total, 1), chunk):
@@ -419,11 +447,10 @@ def _stream(args: argparse.Namespace, acc: Accumulator, arrays: List[_Array],
             w = weight.read(start, stop) if split_weight and weight else whole_weight
             try:
                 acc.update(*parts, sample_weight=w)
+            except DataError as exc:
+                raise UsageError(str(_in_files(exc, start, total, files))) from None
             except (TypeError, ValueError) as exc:
-                where = ""
-                if rows is not None and chunk < total:  # positions in messages are per chunk
-                    where = f" (positions within the chunk of rows {start:,}–{stop - 1:,})"
-                raise UsageError(f"{exc}{where}") from None
+                raise UsageError(str(exc)) from None
             del parts, w
             for a in arrays:
                 a.release()

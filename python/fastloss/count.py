@@ -69,24 +69,22 @@ def poisson(
     _args.check_reduction(reduction)
     log_input = _args.check_flag(log_input, "log_input")
     full = _args.check_flag(full, "full")
-    try:
-        eps = float(eps)
-    except (TypeError, ValueError):
-        raise TypeError(f"eps must be a number, got {eps!r}") from None
-    if not (eps >= 0 and math.isfinite(eps)):
-        raise ValueError(f"eps must be a finite number >= 0, got {eps!r}")
+    eps_value = _args.check_number(eps, "eps")
+    if not (eps_value >= 0 and math.isfinite(eps_value)):
+        raise ValueError(f"eps must be a finite number >= 0, got {_args.show(eps)}")
 
     def kernel(t: np.ndarray, p: np.ndarray, w: Any, want_out: bool, want_grad: bool,
                grad_mean: bool) -> _args.KernelResult:
-        return _core.poisson(t, p, w, want_out, want_grad, grad_mean, log_input, full, eps)
+        return _core.poisson(t, p, w, want_out, want_grad, grad_mean, log_input, full, eps_value)
 
     def invalid(t: np.ndarray, p: np.ndarray, i: int) -> Exception:
         pos = _args.position(t.shape, i)
         if t.flat[i] < 0:
-            return ValueError(f"y_true must hold counts >= 0; found {t.flat[i].item()!r} at "
-                              f"index {pos}")
-        return ValueError(f"y_pred must hold rates >= 0 (pass log_input=True for log-rates); "
-                          f"found {p.flat[i].item()!r} at index {pos}")
+            return _args.DataError(f"y_true must hold counts >= 0; found {_args.show(t.flat[i])} "
+                                   f"at index $index", index=pos)
+        return _args.DataError(f"y_pred must hold rates >= 0 (pass log_input=True for "
+                               f"log-rates); found {_args.show(p.flat[i])} at index $index",
+                               index=pos)
 
     return _args.elementwise_loss(kernel, y_true, y_pred, sample_weight, reduction, return_grad,
                                   invalid=invalid)

@@ -28,13 +28,10 @@ COSINE_EPS = 1e-8
 
 
 def _check_margin(value: Any, name: str, allow_negative: bool) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a number, got {value!r}") from None
+    number = _args.check_number(value, name)
     if not math.isfinite(number) or (number < 0 and not allow_negative):
         what = "a finite number" if allow_negative else "a finite number >= 0"
-        raise ValueError(f"{name} must be {what}, got {value!r}")
+        raise ValueError(f"{name} must be {what}, got {_args.show(value)}")
     return number
 
 
@@ -56,8 +53,10 @@ class _Embeddings:
             raise ValueError(f"{names} must have at least 1 dimension (the embedding axis, "
                              f"last), got scalars")
         if first.shape[-1] == 0:
-            raise ValueError(f"{names} must have at least one embedding dimension along the "
-                             f"last axis; got shape {first.shape}")
+            raise _args.DataError(f"{names} must have at least one embedding dimension along "
+                                  f"the last axis; got shape ${first_name}",
+                                  **{first_name: first.shape})
+        self.input_dtypes = [a.dtype for a in converted]
         self.dtype = _args.compute_dtype(*converted, *others)
         self.shape: Tuple[int, ...] = first.shape
         self.batch_shape: Tuple[int, ...] = first.shape[:-1]
@@ -83,7 +82,8 @@ class _Embeddings:
                              True)
         if return_grad:
             assert grads is not None
-            return value, tuple(g.reshape(self.shape) for g in grads)
+            return value, tuple(_args.grad_like_input(g, dtype).reshape(self.shape)
+                                for g, dtype in zip(grads, self.input_dtypes))
         return value
 
 
@@ -144,8 +144,9 @@ def contrastive(
     _args.check_numeric(t, "y_true")
     emb = _Embeddings([(x1, "x1"), (x2, "x2")], others=[t])
     if t.shape != emb.batch_shape:
-        raise ValueError(f"y_true must hold one label per embedding row: expected shape "
-                         f"{emb.batch_shape} (x1.shape without the last axis), got {t.shape}")
+        raise _args.DataError("y_true must hold one label per embedding row: expected shape "
+                              "$per_sample (x1.shape without the last axis), got $y_true",
+                              per_sample=emb.batch_shape, y_true=t.shape)
     labels = _args.as_kernel_input(t, emb.dtype).reshape(-1)
     x1_rows, x2_rows = emb.matrices
     result = _core.contrastive(labels, x1_rows, x2_rows, emb.row_weights(sample_weight),
@@ -153,9 +154,9 @@ def contrastive(
                                margin)
 
     def invalid(row: int) -> Exception:
-        pos = _args.position(t.shape, row)
-        return ValueError(f"y_true must hold labels in [0, 1] (1 similar, 0 dissimilar); "
-                          f"found {t.flat[row].item()!r} at index {pos}")
+        return _args.DataError(f"y_true must hold labels in [0, 1] (1 similar, 0 dissimilar); "
+                               f"found {_args.show(t.flat[row])} at index $index",
+                               index=_args.position(t.shape, row))
 
     return emb.finish(result, reduction, bool(return_grad), invalid)
 
@@ -281,17 +282,19 @@ def margin_ranking(
     _args.check_same_shape(t, a1, "y_true", "x1")
     _args.check_same_shape(a1, a2, "x1", "x2")
     dtype = _args.compute_dtype(a1, a2, t)
-    t, a1, a2 = (_args.as_kernel_input(a, dtype) for a in (t, a1, a2))
     w = _args.prepare_weight(sample_weight, a1.shape, dtype)
     loss_sum, weight_sum, first_invalid, per, grads = _core.margin_ranking(
-        t, a1, a2, w, reduction == "none", bool(return_grad), reduction == "mean", margin)
+        _args.as_kernel_input(t, dtype), _args.as_kernel_input(a1, dtype),
+        _args.as_kernel_input(a2, dtype), w, reduction == "none", bool(return_grad),
+        reduction == "mean", margin)
     if first_invalid >= 0:
-        pos = _args.position(t.shape, first_invalid)
-        raise ValueError(f"y_true must hold labels in {{-1, 1}} (1: x1 ranks higher); found "
-                         f"{t.flat[first_invalid].item()!r} at index {pos}")
+        raise _args.DataError(f"y_true must hold labels in {{-1, 1}} (1: x1 ranks higher); "
+                              f"found {_args.show(t.flat[first_invalid])} at index $index",
+                              index=_args.position(t.shape, first_invalid))
     value = _args.reduce(loss_sum, weight_sum, a1.size, per, reduction, dtype, w is not None)
     if return_grad:
-        return value, grads
+        assert grads is not None
+        return value, tuple(_args.grad_like_input(g, a.dtype) for g, a in zip(grads, (a1, a2)))
     return value
 
 
@@ -348,8 +351,8 @@ def cosine_proximity(
     _args.check_same_shape(t, p, "y_true", "y_pred")
     axis = _args.normalize_axis(axis, p.ndim)
     if p.shape[axis] == 0:
-        raise ValueError(f"y_pred must have at least one element along axis {axis}; "
-                         f"got shape {p.shape}")
+        raise _args.DataError(f"y_pred must have at least one element along axis {axis}; "
+                              f"got shape $y_pred", y_pred=p.shape)
     dtype = _args.compute_dtype(t, p)
     rows = Rows(p, axis, dtype)
     sw = _args.prepare_weight(sample_weight, rows.batch_shape, dtype)
