@@ -48,14 +48,14 @@ std::atomic<bool>& team_started() {
   return started;
 }
 
-// Load-following team size. A team's master that finished its blocks and then waited longer
-// than kStallNs (and longer than a quarter of its own work) at the closing barrier waited for
-// a worker the OS had not run: the next calls run on one thread until the pause ends. The
+// Load-following team size. A team's master that waited for its team longer than kStallNs
+// (and longer than a quarter of its own work) waited for a worker the OS had not run: the
+// next calls run on one thread until the pause ends. The
 // pause starts at kFirstPauseNs and doubles, up to kMaxPauseNs, for each stall in a row; a
 // call that does not stall resets it.
 constexpr std::int64_t kStallNs = 150'000;
 constexpr std::int64_t kFirstPauseNs = 20'000'000;
-constexpr std::int64_t kMaxPauseNs = 2'000'000'000;
+constexpr std::int64_t kMaxPauseNs = 500'000'000;
 
 std::atomic<std::int64_t> g_pause_until{0};
 std::atomic<std::int64_t> g_pause_ns{0};

@@ -22,8 +22,8 @@ std::string threads_env_warning();
 // while after a team's master waited long for a worker the OS had not run (another process
 // busy on a core), with the pause doubling while the stalls go on.
 int plan_team(int requested);
-// After a team of `team` threads: how long its master waited at the closing barrier and how
-// long it worked before it.
+// After a team of `team` threads: how long its master waited for the team (to start, and
+// at the closing barrier) and how long it worked in between.
 void report_team(int team, std::int64_t master_wait_ns, std::int64_t master_work_ns);
 // Monotonic nanoseconds.
 std::int64_t now_ns();

@@ -217,8 +217,11 @@ P blocked_reduce(std::int64_t n, int num_threads, BlockFn&& block_fn,
   // result does not depend on the schedule. Chunks of 2 blocks keep enough chunks to share
   // when n is a few hundred thousand.
   const std::int64_t start = now_ns();
+  std::int64_t master_begin = start;
   std::int64_t master_done = start;
   FASTLOSS_OMP(parallel num_threads(team)) {
+    FASTLOSS_OMP(master)
+    master_begin = now_ns();
     FASTLOSS_OMP(for schedule(dynamic, 2) nowait)
     for (std::int64_t b = 0; b < num_blocks; ++b) {
       partial[b] = block_fn(b * bs, std::min(n, (b + 1) * bs));
@@ -226,10 +229,11 @@ P blocked_reduce(std::int64_t n, int num_threads, BlockFn&& block_fn,
     FASTLOSS_OMP(master)
     master_done = now_ns();
   }
-  // How long the master waited for the team at the closing barrier tells whether a worker
-  // was kept off a core (plan_team then runs the next calls on one thread for a while).
+  // The master waits for the team twice: at the start, for workers still on their way back
+  // from the last region, and at the closing barrier. A long wait means a worker was kept off
+  // a core (plan_team then runs the next calls on one thread for a while).
   const std::int64_t end = now_ns();
-  report_team(team, end - master_done, master_done - start);
+  report_team(team, (master_begin - start) + (end - master_done), master_done - master_begin);
   return pairwise_sum(partial, num_blocks);
 }
 

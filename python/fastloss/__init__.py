@@ -5,7 +5,11 @@ from __future__ import annotations
 import warnings
 from typing import Any, Dict, List
 
-from . import _core, baselines  # baselines needs only NumPy: cheap to import with the package
+from ._openmp_env import short_spin
+
+with short_spin():  # before _core loads the OpenMP runtime
+    from . import _core
+from . import baselines  # only NumPy: cheap to import with the package
 from ._registry import get, losses
 from ._threads import get_num_threads, max_threads, set_num_threads, threads
 from .accumulator import Accumulator
