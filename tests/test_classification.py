@@ -971,6 +971,37 @@ def test_categorical_targets_outside_unit_interval(from_logits: bool) -> None:
                                            from_logits=from_logits)
 
 
+@pytest.mark.parametrize("from_logits", [False, True])
+@pytest.mark.parametrize("shape", [(40, 3), (40, 10), (3, 300), (2, 5000)])  # groups; rows
+@pytest.mark.parametrize("value", [1.5, -0.25])
+def test_categorical_targets_are_checked_on_every_path(isa: str, from_logits: bool,
+                                                      shape: Tuple[int, int], value: float,
+                                                      num_threads: int) -> None:
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=shape) if from_logits else softmax(rng.normal(size=shape))
+    y = softmax(rng.normal(size=shape))
+    for row, cls in [(0, 0), (shape[0] - 1, shape[1] - 1), (1, shape[1] // 2)]:
+        bad = y.copy()
+        bad[row, cls] = value
+        bad[-1, 0] = value  # a later one is not the one named
+        first = min((row, cls), (shape[0] - 1, 0))
+        for return_grad, reduction in [(False, "mean"), (True, "none")]:
+            with pytest.raises(ValueError, match=all_of(
+                    r"y_true must hold targets in \[0, 1\]", f"found {value:g} in row "
+                    f"\\({first[0]},\\), class {first[1]}")):
+                fastloss.categorical_cross_entropy(bad, x, from_logits=from_logits,
+                                                   reduction=reduction, return_grad=return_grad)
+
+
+def test_categorical_arguments_in_pytorch_order_raise() -> None:
+    # F.cross_entropy(input, target) takes logits first; fastloss takes y_true first.
+    logits = np.array([[2.0, -1.0, 0.5], [0.1, 0.2, -3.0]])
+    onehot = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    for from_logits in (False, True):
+        with pytest.raises(ValueError, match="y_true must hold targets in"):
+            fastloss.categorical_cross_entropy(logits, onehot, from_logits=from_logits)
+
+
 @pytest.mark.parametrize("name", ["categorical_cross_entropy", "sparse_categorical_cross_entropy",
                                   "kl_divergence", "cosine_proximity"])
 def test_no_rows_of_many_classes_allocate_nothing(name: str) -> None:
