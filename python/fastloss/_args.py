@@ -105,8 +105,9 @@ def check_numeric(a: np.ndarray, name: str) -> None:
 
 
 def as_kernel_input(a: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    """C-contiguous array of `dtype`; no copy when it already is one."""
-    return np.ascontiguousarray(a, dtype=dtype)
+    """C-contiguous array of `dtype`, of `a`'s shape; no copy when it already is one."""
+    out = np.ascontiguousarray(a, dtype=dtype)
+    return out if out.ndim == a.ndim else out.reshape(a.shape)  # 0-d comes back as (1,)
 
 
 def check_same_shape(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> None:
