@@ -684,6 +684,24 @@ def test_kl_values_that_are_not_probabilities_raise(
         fastloss.kl_divergence(y, q, log_input=log_input, reduction=reduction)
 
 
+@pytest.mark.parametrize("log_input", [False, True])
+@pytest.mark.parametrize("which", ["y_true", "y_pred"])
+def test_kl_a_bad_value_in_a_later_block_is_named(isa: str, num_threads: int, log_input: bool,
+                                                  which: str) -> None:
+    # Sums run as one flat pass over blocks of 16,384+ elements, which report the block's first
+    # row: the row named must still be the one holding the value.
+    rows, classes = 30_000, 3
+    rng = np.random.default_rng(7)
+    y = rng.dirichlet(np.ones(classes), size=rows).astype(np.float32)
+    q = rng.dirichlet(np.ones(classes), size=rows).astype(np.float32)
+    if log_input:
+        q = np.log(q)
+    (y if which == "y_true" else q)[25_001, 1] = 1.5
+    with pytest.raises(ValueError, match=all_of(f"{which} must hold", "row \\(25001,\\), class 1",
+                                               "found 1.5")):
+        fastloss.kl_divergence(y, q, log_input=log_input, reduction="sum")
+
+
 @pytest.mark.parametrize("reduction", ["none", "sum", "mean"])
 def test_kl_rows_that_are_not_normalized_raise_where_the_divergence_is_negative(
         reduction: str) -> None:
@@ -695,9 +713,16 @@ def test_kl_rows_that_are_not_normalized_raise_where_the_divergence_is_negative(
         fastloss.kl_divergence(y, q, reduction=reduction)
     with pytest.raises(ValueError, match="row \\(1,\\) sums to 1.8"):
         fastloss.kl_divergence(y, np.log(q), log_input=True, reduction=reduction)
-    # Normalised rows whose divergence is 0 up to rounding pass.
+    # Normalised rows whose divergence is 0 up to rounding pass, float32 rows read as float64
+    # too; a row scaled by 1.04 over many classes is named.
     p = np.random.default_rng(0).dirichlet(np.ones(1000), size=50).astype(np.float32)
     assert abs(float(fastloss.kl_divergence(p, p.copy(), reduction="sum"))) < 1e-4
+    y32 = np.float32([[0.23198403, 0.55470204, 0.21331389]])
+    q32 = np.float32([[0.23198414, 0.55470204, 0.21331382]])
+    assert abs(fastloss.kl_divergence(y32.astype(np.float64), q32.astype(np.float64))) < 1e-6
+    wide = np.random.default_rng(1).dirichlet(np.ones(50_000), size=2)
+    with pytest.raises(ValueError, match="row \\(1,\\) sums to 1.04"):
+        fastloss.kl_divergence(wide, wide * [[1.0], [1.04]], reduction=reduction)
 
 
 def test_hinge_labels_and_kink() -> None:

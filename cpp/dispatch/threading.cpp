@@ -128,6 +128,7 @@ void report_team(int team, std::int64_t master_wait_ns, std::int64_t master_work
     }
     return;
   }
+  // Two calls reporting at once may both double from the same pause: one doubling lost.
   const std::int64_t previous = g_pause_ns.load(std::memory_order_relaxed);
   const std::int64_t pause =
       previous == 0 ? kFirstPauseNs : std::min(kMaxPauseNs, 2 * previous);

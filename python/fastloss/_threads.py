@@ -18,7 +18,7 @@ def get_num_threads() -> int:
 
 
 def max_threads() -> int:
-    """The largest thread count accepted: 4 × the logical CPUs.
+    """The largest thread count accepted: 4 × the logical CPUs available to the process.
 
     More threads than that only add waiting; far more exhaust the process's memory or thread
     limits. An ``OMP_NUM_THREADS`` above it is clamped to it with a warning at import.
