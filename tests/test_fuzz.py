@@ -28,9 +28,9 @@ Data lie on dyadic grids (multiples of 1/8, 1/16, 1/64), so that both dtypes see
 values, float32 sums and differences of them are exact, and a hinge's kink (margin_ranking,
 hinge, mae at d = 0) falls at the same place in float32 as in float64.
 
-Bugs found here are pinned at the end of the file: 0-d inputs of the elementwise losses
-(fixed; kept as a test) and, as strict xfails, float32 binary cross-entropy of small
-probabilities and of a tiny label smoothing; where the fuzzed property would hit them, the tolerance names the xfail that pins
+Bugs found here keep a test each at the end of the file: 0-d inputs of the elementwise
+losses and a tiny float32 label smoothing (both fixed) and, as a strict xfail, float32 binary
+cross-entropy of small probabilities with 0/1 targets; where the fuzzed property would hit them, the tolerance names the xfail that pins
 the bug, so that the rest of each loss stays fuzzed.
 """
 
@@ -972,12 +972,6 @@ def test_float32_bce_of_small_probabilities_is_accurate(eps: Optional[float]) ->
     np.testing.assert_array_equal(got[:3], soft[:3])
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="float32 binary_cross_entropy ignores a label_smoothing "
-                   "below 2**-25: 1 - ε rounds to 1 in float32, BinaryCrossEntropyOp::"
-                   "block_is_hard then takes every block of 0/1 targets as hard and the hard "
-                   "path drops the ε/2 shift, so target 0 with p = 0 gives -0.0 instead of "
-                   "100·ε/2 = 5e-7 (float64, and Keras' float32 y(1 - ε) + ε/2, give 5e-7)")
 def test_float32_bce_keeps_a_tiny_label_smoothing() -> None:
     t = np.array([0.0, 0.0], dtype=np.float32)
     p = np.array([0.0, 0.5], dtype=np.float32)

@@ -123,7 +123,8 @@ struct HardBinaryCrossEntropyOp : BinaryCrossEntropyOp<T, false, kPosWeightArray
 template <class T, bool kLogits, bool kPosWeightArray, bool kClip>
 bool BinaryCrossEntropyOp<T, kLogits, kPosWeightArray, kClip>::block_is_hard(
     const T* t, std::int64_t n) const {
-  if (target_scale != T(1)) return false;  // label smoothing makes every target soft
+  // Label smoothing makes every target soft (even one whose 1 - eps rounds to 1).
+  if (target_scale != T(1) || target_shift != T(0)) return false;
   T soft[kLanes] = {};
   const T ignore = ignore_value;
   lane_loop(0, n, [&](std::int64_t i, int lane) {
