@@ -21,7 +21,7 @@ int logical_cpus() {
 #if defined(_OPENMP)
   return std::max(1, omp_get_num_procs());
 #else
-  return std::max(1u, std::thread::hardware_concurrency());
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));  // 0: unknown
 #endif
 }
 
@@ -50,9 +50,8 @@ std::atomic<bool>& team_started() {
 
 // Load-following team size. A team's master that waited for its team longer than kStallNs
 // (and longer than a quarter of its own work) waited for a worker the OS had not run: the
-// next calls run on one thread until the pause ends. The
-// pause starts at kFirstPauseNs and doubles, up to kMaxPauseNs, for each stall in a row; a
-// call that does not stall resets it.
+// next calls run on one thread until the pause ends. The pause starts at kFirstPauseNs and
+// doubles, up to kMaxPauseNs, for each stall in a row; a call that does not stall resets it.
 constexpr std::int64_t kStallNs = 150'000;
 constexpr std::int64_t kFirstPauseNs = 20'000'000;
 constexpr std::int64_t kMaxPauseNs = 500'000'000;
