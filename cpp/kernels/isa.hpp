@@ -44,7 +44,7 @@
 #define FASTLOSS_PREFETCH_L2(address) __builtin_prefetch(address, 0, 2)
 #endif
 
-// Around code that uses SIMD intrinsics: GCC 12 reports its own _mm512_undefined_*
+// Around code that uses SIMD intrinsics: GCC can report its own _mm512_undefined_*
 // placeholders inside intrinsics (shuffles, conversions) as (maybe-)uninitialized once they
 // are inlined, a false positive that -Werror would turn into a build failure.
 #if defined(__GNUC__) && !defined(__clang__)

@@ -32,12 +32,10 @@
 //
 // So every helper's contract says "max error: 1 ULP", and tests/test_math.py asserts it under
 // every ISA (float32: 1.05e7 inputs against NumPy float64; float64: 2*10^4 against mpmath).
-// float exp is the one-word form (exp_single); the double-word form behind softplus and
-// sigmoid measured 0.779 / 0.775 / 0.775 for float. float log is division-free (log_reduced):
-// fdlibm's form with its division measured 0.835 / 0.756 / 0.756 and, on Zen 4 AVX-512, took
-// 0.41 ns per float against 0.40 (fl_log) and 0.27 (fl_log_positive) before the FMA form of
-// log_reduced, which traded 0.07 ULP for 5 fewer vector operations. double exp's
-// largest errors are in the subnormal range (normal results: <= 0.63 ULP).
+// float exp is the one-word form (exp_single) and float log the division-free log_reduced:
+// each is cheaper than its more accurate alternative (exp_parts; fdlibm's log with its
+// division) and stays within 1 ULP. double exp's largest errors are in the subnormal range
+// (normal results: <= 0.63 ULP).
 #pragma once
 
 #include <cmath>
@@ -111,7 +109,7 @@ struct Consts<float> {
   static constexpr Bits kMantissaMask = 0x007fffffu;
 
   // Minimax q(r) ~ (e^r - 1 - r)/r^2 on [-0.35, 0.35], degree 4: relative error 4e-9 (adds
-  // < 0.07 ULP to exp; degree 5 measured 0.02 ULP better overall and ran 5% slower).
+  // < 0.07 ULP to exp; degree 5 gained too little accuracy for its cost).
   static FASTLOSS_MATH_INLINE float exp_poly(float r) {
     return 0x1.fffffcp-2f +
            r * (0x1.555492p-3f + r * (0x1.5558f2p-5f + r * (0x1.1239d4p-7f + r * 0x1.6a244cp-10f)));
@@ -247,8 +245,8 @@ FASTLOSS_MATH_INLINE void exp_parts(T x, T& hi, T& lo) {
   lo = scale_by_pow2(p_lo, n_biased_twice);
 }
 
-// e^x in one word, 1 + (r + (r^2 q(r) + dr)) rounded as it goes: about 20% fewer operations
-// than exp_parts. Used for float, where it measured 0.90 ULP at most over every input (see
+// e^x in one word, 1 + (r + (r^2 q(r) + dr)) rounded as it goes: fewer operations than
+// exp_parts. Used for float, where it measured 0.90 ULP at most over every input (see
 // the table at the top); double keeps exp_parts.
 template <class T>
 FASTLOSS_MATH_INLINE T exp_single(T x) {
@@ -299,10 +297,10 @@ FASTLOSS_MATH_INLINE T neg_log1p_reduced(T f, T s, T lo_terms) {
 // log(2^k (1 + f)) for f and k from reduce_log. float: k ln2 + log1p(f), with
 // log1p(f) = f + f^2 Q(f), Q(f) = f P(f) - 1/2; no division (one costs as much as the
 // polynomial). With FMA, f + f^2 Q and k ln2 + log1p(f) round once each (std::fma: GCC moves
-// a product of k into the selects that choose k and would not fuse it otherwise); 5 vector
-// operations fewer than the compensated form below (Poisson from rates: ~10% faster), at 0.937
-// ULP over every float32 against 0.866. Without FMA those roundings would add up, so there
-// it is s + (f^3 P(f) + k ln2_lo - f^2/2 + s_err) with s + s_err = k ln2_hi + f exactly.
+// a product of k into the selects that choose k and would not fuse it otherwise): fewer vector
+// operations than the compensated form below, at a larger error still within 1 ULP (see the
+// table at the top). Without FMA those roundings would add up, so there it is
+// s + (f^3 P(f) + k ln2_lo - f^2/2 + s_err) with s + s_err = k ln2_hi + f exactly.
 // double: fdlibm's form.
 // kPlusLo (float only): returns the logarithm plus lo, a term below the result's ulp that is
 // added with the other low-order terms, before the last rounding.
@@ -342,7 +340,7 @@ FASTLOSS_MATH_INLINE T log1p_core(T x) {
   // Sterbenz: for u >= 2, u - x is exact; otherwise u - 1 is.
   T u_err = u >= T(2) ? T(1) - (u - x) : x - (u - T(1));
   // x in (-0.29, 0.41), inside (sqrt(1/2) - 1, sqrt(2) - 1); one compare (a && of two
-  // compares here stops GCC 12 from vectorizing softplus).
+  // compares here can keep the compiler from vectorizing softplus).
   const bool near_zero = abs_(x - T(0.06)) < T(0.35);
   f = near_zero ? x : f;
   k = near_zero ? T(0) : k;
@@ -425,7 +423,7 @@ FASTLOSS_MATH_INLINE T fl_exp(T x) {
 //   float with FMA: fl_exp's reduction and polynomial, without the rounding error dr of r and
 //   evaluated in plain Horner form, 1 + r(1 + r q(r)); 2^n comes from t's bits in one shift
 //   (the rounding constant carries the exponent bias) and is applied in one multiplication,
-//   with no clamps. 14 vector operations against fl_exp's 19; 0.882 ULP max over every float32
+//   with no clamps: fewer vector operations than fl_exp; 0.882 ULP max over every float32
 //   x in [-87.3, 0] (fl_exp: 0.875). Without FMA those roundings would reach 1.16 ULP, so
 //   there it is fl_exp's one-word form, with 2^n applied in one multiplication.
 //   double: fl_exp.
@@ -494,7 +492,7 @@ FASTLOSS_MATH_INLINE T fl_log_positive_finite(T x) {
 
 // fl_log_positive(x) = fl_log(x) for x that the caller knows to be a positive normal number,
 // +inf or NaN (same results there); other x give unspecified values. Without the selects for
-// zero, negative and subnormal x it is about 30% faster for float.
+// zero, negative and subnormal x it is cheaper.
 template <class T>
 FASTLOSS_MATH_INLINE T fl_log_positive(T x) {
   const T y = fl_log_positive_finite(x);
@@ -503,11 +501,11 @@ FASTLOSS_MATH_INLINE T fl_log_positive(T x) {
 
 // fl_log_probability(x, floor) = max(fl_log(x), floor) for x in [0, 1], bit for bit, and
 // NaN -> NaN: the logs of probabilities in cross-entropies, which PyTorch clamps at -100.
-// For float the floor must be at least -103. Cheaper than fl_log and the max (BCE on
-// probabilities ran 14% faster): every x is scaled by 2^23 first, so subnormal x needs no
-// path of its own (fl_log scales those the same way), and x = 0 comes out as -150 ln 2,
-// below any allowed floor, without a select. x outside [0, 1] is outside the domain (unspecified). double: fl_log and
-// the max (the scaled form rounded 8 in 10^6 results differently there, by FMA contraction).
+// For float the floor must be at least -103. Cheaper than fl_log and the max: every x is
+// scaled by 2^23 first, so subnormal x needs no path of its own (fl_log scales those the
+// same way), and x = 0 comes out as -150 ln 2, below any allowed floor, without a select.
+// x outside [0, 1] is outside the domain (unspecified). double: fl_log and the max (the
+// scaled form rounded some results differently there, by FMA contraction).
 template <class T>
 FASTLOSS_MATH_INLINE T fl_log_probability(T x, T floor) {
   if constexpr (sizeof(T) == 4) {

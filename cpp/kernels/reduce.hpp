@@ -26,9 +26,8 @@ FASTLOSS_BEGIN_ISA_NAMESPACE
 constexpr int kLanes = 16;
 // At most this many block partials, held on the stack (no allocation).
 constexpr std::int64_t kMaxBlocks = 1024;
-// Smallest block: large enough to amortize the per-block lane combine and loop set-up
-// (about 100 ns a block on Zen 4; from 4096 to 16384, memory-bound losses over 10^5-10^6
-// floats ran 10-12% faster, the rest level).
+// Smallest block: large enough that the per-block lane combine and loop set-up are a small
+// share of a block's work, also for memory-bound losses.
 constexpr std::int64_t kMinBlock = 16384;
 // Below this many elements one thread does all the work (waking a team costs microseconds).
 constexpr std::int64_t kParallelMinElements = std::int64_t{1} << 16;
@@ -86,9 +85,8 @@ inline void prefetch_ahead(const T* p) {
   }
 }
 
-// How far ahead streaming loops prefetch, in elements. The hardware prefetchers alone left a
-// one-thread float64 sum of 4*10^7 floats (from DRAM) at 15 GB/s on a Xeon (Sapphire Rapids
-// class), PyTorch's float32 sum at 27; prefetching 4 KB ahead: 26 GB/s.
+// How far ahead streaming loops prefetch, in elements: the hardware prefetchers alone do not
+// keep one thread's stream from DRAM near the memory's speed.
 constexpr std::int64_t kPrefetchDistance = 1024;
 
 // Every kFlushEvery elements, long sums kept in T lanes move into float64 totals, so long
@@ -97,7 +95,7 @@ constexpr std::int64_t kFlushEvery = 64 * kLanes;
 
 // The float64 sum of kLanes lane values, in a fixed tree: the upper half of the lanes added
 // to the lower half, then again, down to one. (Spelled out: a loop over the halving widths
-// compiled to slower code, embedding rows took 1.1-1.4x the time in the baseline build.)
+// compiled to slower code.)
 template <class T>
 inline double lane_total(const T (&lanes)[kLanes]) {
   static_assert(kLanes == 16, "lane_total is written for 16 lanes");
@@ -111,11 +109,10 @@ inline double lane_total(const T (&lanes)[kLanes]) {
 }
 
 #if defined(__GNUC__) && !defined(__clang__) && (defined(__AVX512F__) || defined(__AVX2__))
-// The same tree for float lanes in GCC vector types, which compile to a few conversions,
-// extracts and adds: GCC 12 turns the loops above into 16 scalar conversions and 15 scalar
-// adds through memory, a cost long rows pay per chunk (categorical CE from logits over
-// (64, 50000) rows: 9% faster). Not intrinsics: with those GCC kept the accumulators of the
-// calling loop in memory whenever that loop also stores (the gradient row: 12% slower).
+// The same tree for float lanes in GCC vector types (a few conversions, extracts and adds):
+// the loops above can compile to scalar conversions and adds through memory, paid per chunk
+// by long rows. Not intrinsics: they can push the calling loop's accumulators into memory
+// when that loop also stores (the gradient row).
 template <>
 inline double lane_total<float>(const float (&lanes)[kLanes]) {
   typedef double D8 __attribute__((vector_size(64)));
@@ -145,9 +142,9 @@ inline double lane_total<float>(const float (&lanes)[kLanes]) {
 #endif
 
 // GCC and Clang vector types of the ISA's register width (elementwise arithmetic), for loops
-// whose sums must stay in registers: GCC 12 keeps the lane arrays of some `omp simd` loops in
-// memory (a store-to-load chain per vector). Types wider than the registers compile badly
-// (16 float lanes as one type under AVX2: embedding rows took 2-7x the time).
+// whose sums must stay in registers: the compiler may keep the lane arrays of some `omp simd`
+// loops in memory (a store-to-load chain per vector). Types wider than the registers compile
+// badly (e.g. 16 float lanes as one type under AVX2).
 #if defined(__GNUC__) && (defined(__AVX512F__) || defined(__AVX2__))
 #define FASTLOSS_VECTOR_TYPES 1
 #if defined(__AVX512F__)
@@ -250,8 +247,7 @@ double lane_sum(const T* x, std::int64_t begin, std::int64_t end) {
 FASTLOSS_INTRINSICS_BEGIN
 // The same lanes and the same result for float, with each group of floats widened straight
 // from memory: GCC's own vectorization of the loop above loads a whole vector, then extracts
-// and converts its halves, which on data in L3 ran 17% slower (a sum over 4M floats on Zen 4:
-// 0.38 against 0.32 ms; PyTorch's float32 sum took 0.35).
+// and converts its halves, which is slower on data in L3.
 #if defined(__AVX512F__)
 struct WidenedFloats {  // kWidth floats widened into one register of doubles
   using Reg = __m512d;

@@ -23,14 +23,12 @@ struct RowLoss {
   bool invalid = false;
 };
 
-// Independent running maxima per lane in row_max and group_max: one chain waits out the max's
-// latency (4 cycles) at every vector, while the exponential pass that follows spends about 9
-// per vector. Four chains: categorical CE from logits 0.86-0.91x the time over (64, 50000),
-// 0.92x over (10^5, 100) (one Xeon thread, float32).
+// Independent running maxima per lane in row_max and group_max: one chain would wait out the
+// max's latency at every vector, a large share of what the exponential pass after it spends.
 constexpr int kMaxChains = 4;
 
 // The larger of a running max m and v; a NaN v fails the compare and is skipped. (By value:
-// with m by reference GCC 12 turns the scalar uses into compares and integer moves.)
+// with m by reference the compiler may turn the scalar uses into compares and integer moves.)
 template <class T>
 inline T max_skipping_nan(T m, T v) {
   return v > m ? v : m;
@@ -123,10 +121,9 @@ void group_max(const GroupTile<T>& x, std::int64_t C, T (&m)[kLanes]) {
 
 // Group kernels call this once per class step c (of C) of their exponential loop, so the
 // next group's rows (kLanes * C elements: C lines of floats, 2C of doubles) arrive while this
-// group computes; the hardware prefetchers fall behind a group's bursty reads (measured:
-// categorical CE over (10^5, 100) went from 12 to 10 ms). kIntoL2: the lines stop in L2
-// (measured per kernel: for the soft-target kernel, which streams two arrays, 7% faster at
-// (10^5, 100) in 12 alternating rounds; for sparse CE 17% slower, for KL level).
+// group computes; the hardware prefetchers fall behind a group's bursty reads. kIntoL2: the
+// lines stop in L2 (chosen per kernel: it helps the soft-target kernel, which streams two
+// arrays, and not sparse CE).
 template <class T, bool kIntoL2 = false>
 inline void prefetch_next_group(const T* rows, std::int64_t C, std::int64_t c) {
   prefetch_ahead<T, kIntoL2>(rows + kLanes * C + c * kLanes);

@@ -1,8 +1,8 @@
 // Column-major tiles of kLanes short rows, for the group kernels of rowwise.hpp.
 //
 // A group kernel works on kLanes rows at once, one row per SIMD lane. Reading row-major
-// rows lane by lane is a strided gather per class (on Zen 4 the kernels ran 1.5-2.8x slower
-// that way at 32-128 classes). Instead the rows are transposed once into a tile,
+// rows lane by lane is a strided gather per class, far slower than contiguous loads.
+// Instead the rows are transposed once into a tile,
 // tile[c * kLanes + lane], with register transposes (16x16 floats or 8x8 doubles on
 // AVX-512, 8x8 / 4x4 on AVX2), so each class is one contiguous vector; gradients are written
 // into a tile and transposed back the same way. (A channel-first (N, C, H, W) array already
@@ -13,7 +13,7 @@
 //   rows_to_tile(x, stride, C, tile)            tile[c * kLanes + lane] = x[lane * stride + c]
 //   tile_to_rows(tile, C, x, stride)            the inverse, writing only columns [0, C)
 // Tiles hold whole SIMD blocks of columns, so tile_capacity rounds C up to kTileColumns.
-// The 16 rows are read as 16 interleaved streams, which DRAM serves at half speed: callers
+// The 16 rows are read as 16 interleaved streams, which DRAM serves slowly: callers
 // prefetch the next group's rows while they compute (rowwise.hpp, prefetch_next_group).
 #pragma once
 
