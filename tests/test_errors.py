@@ -53,7 +53,7 @@ def test_options_are_keyword_only(loss) -> None:
 def test_huber_delta_must_be_positive(delta: float) -> None:
     with pytest.raises(ValueError, match="delta must be a positive finite number"):
         fastloss.huber(np.zeros(2), np.zeros(2), delta=delta)
-    with pytest.raises(TypeError, match="delta must be a number"):
+    with pytest.raises(TypeError, match="delta must be a real number"):
         fastloss.huber(np.zeros(2), np.zeros(2), delta="big")
 
 
@@ -101,3 +101,52 @@ def test_values_in_messages_are_short_numbers(call, message: str) -> None:
         call()
     assert message in str(info.value)
     assert "np." not in str(info.value) and "0000" not in str(info.value)
+
+
+# --- the one argument layer: every loss checks its options by the same rules ---------------
+
+
+def _bench_call(name: str):
+    """The loss's benchmark inputs (small) and options, for calls that differ in one option."""
+    from fastloss import _bench_cases
+
+    case = _bench_cases.case(name)
+    arrays = case.inputs(400, np.dtype(np.float64), np.random.default_rng(0))
+    return fastloss.get(name), arrays, dict(case.options)
+
+
+def _options_with_defaults(name: str):
+    import inspect
+
+    params = inspect.signature(fastloss.get(name)).parameters.values()
+    return {p.name: p.default for p in params if p.kind == p.KEYWORD_ONLY}
+
+
+@pytest.mark.parametrize("name", fastloss.losses())
+def test_same_option_rules_for_every_loss(name: str) -> None:
+    """Flags take only bools, numbers only real numbers (not strings or bools), reduction only
+    the three public values, for every loss and every option of these kinds."""
+    fn, arrays, options = _bench_call(name)
+    defaults = _options_with_defaults(name)
+    for bad in ("_partial", "MEAN", None):
+        with pytest.raises(ValueError, match="reduction must be one of"):
+            fn(*arrays, **options, reduction=bad)
+    for key, default in defaults.items():
+        if isinstance(default, bool):
+            for bad in ("yes", 1, None):
+                with pytest.raises(TypeError, match=f"{key} must be True or False"):
+                    fn(*arrays, **{**options, key: bad})
+        elif isinstance(default, float):
+            for bad in ("1", True, 1j):
+                with pytest.raises(TypeError, match=f"{key} must be a real number"):
+                    fn(*arrays, **{**options, key: bad})
+            assert np.isfinite(float(np.asarray(fn(*arrays, **{**options, key: np.float32(default)
+                                                                 }), dtype=float).sum()))
+
+
+def test_numbers_may_be_numpy_scalars_or_0d_arrays() -> None:
+    a, b = np.zeros(3), np.array([0.5, 2.0, -3.0])
+    expected = fastloss.huber(a, b, delta=0.5)
+    assert fastloss.huber(a, b, delta=np.float32(0.5)) == expected
+    assert fastloss.huber(a, b, delta=np.array(0.5)) == expected
+    assert fastloss.huber(a, b, delta=1) == fastloss.huber(a, b, delta=1.0)

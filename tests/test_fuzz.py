@@ -760,7 +760,14 @@ SPECS: Dict[str, Spec] = {
     "poisson": Spec(draw_poisson, scales_poisson),
 }
 
-NAMES = list(SPECS)
+# A loss without a spec is fuzzed as a plain elementwise loss of two real arrays (log_cosh): a
+# loss of another shape fails here until it gets its own spec.
+PLAIN_ELEMENTWISE = Spec(draw_regression, scales_elementwise)
+NAMES = fastloss.losses()
+
+
+def spec_of(name: str) -> Spec:
+    return SPECS.get(name, PLAIN_ELEMENTWISE)
 
 
 # --- the comparison ----------------------------------------------------------------------------
@@ -813,7 +820,7 @@ def check_against_baseline(name: str, args: List[Any], opts: Dict[str, Any], fas
     want = oracle(name, *args, reduction=reduction, return_grad=grad, **opts)
     per_sample_want = oracle(name, *args, reduction="none", **opts)
     with np.errstate(all="ignore"):
-        parts, grads = SPECS[name].scales(args, opts, dtype)
+        parts, grads = spec_of(name).scales(args, opts, dtype)
     rtol = rtol_for(dtype) * LOOSENESS
     value, g = (got, None) if not grad else got
     value_want, g_want = (want, None) if not grad else want
@@ -875,7 +882,7 @@ def test_options_on_every_isa_match_the_baseline_or_fail_cleanly(
     dtype = data.draw(st.sampled_from([np.float32, np.float64]), label="dtype")
     reduction = data.draw(st.sampled_from(["mean", "sum", "none"]), label="reduction")
     grad = data.draw(st.booleans(), label="return_grad")
-    drawn = SPECS[name].draw(data)
+    drawn = spec_of(name).draw(data)
     args, opts = drawn.args, drawn.opts
     fast_args = [_cast(a, dtype) for a in args]
     fast_opts = {k: _cast(v, dtype) for k, v in opts.items()}
@@ -918,8 +925,8 @@ def test_options_on_every_isa_match_the_baseline_or_fail_cleanly(
 
 
 def test_every_registered_loss_is_fuzzed() -> None:
-    assert set(NAMES) == set(fastloss.losses())
-    assert set(SPECS) == set(baselines.__all__)
+    assert set(SPECS) <= set(fastloss.losses())
+    assert set(baselines.__all__) == set(fastloss.losses())
 
 
 # --- bugs the fuzzing found, pinned ------------------------------------------------------------

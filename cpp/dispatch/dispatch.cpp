@@ -3,6 +3,7 @@
 #include <array>
 #include <atomic>
 #include <cstdlib>
+#include <cstring>
 
 namespace fastloss {
 
@@ -66,6 +67,7 @@ struct Registry {
       }
     }
     if (!found) std::abort();  // unreachable: the portable copy is always compiled
+    check_same_losses();
     Isa chosen = best;
     if (const char* env = std::getenv("FASTLOSS_ISA"); env != nullptr && *env != '\0') {
       Isa requested;
@@ -81,6 +83,22 @@ struct Registry {
       }
     }
     select(chosen);
+  }
+
+  // Bindings name kernels by index: every filled copy must list the same losses in order.
+  void check_same_losses() const {
+    const KernelTable* first = nullptr;
+    for (std::size_t i = 0; i < tables.size(); ++i) {
+      if (tables[i].isa == nullptr) continue;  // not filled here
+      if (first == nullptr) {
+        first = &tables[i];
+        continue;
+      }
+      if (tables[i].num_losses != first->num_losses) std::abort();
+      for (int k = 0; k < first->num_losses; ++k) {
+        if (std::strcmp(tables[i].losses[k].name, first->losses[k].name) != 0) std::abort();
+      }
+    }
   }
 
   void select(Isa isa) {

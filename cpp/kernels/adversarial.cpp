@@ -7,6 +7,10 @@ FASTLOSS_BEGIN_ISA_NAMESPACE
 
 namespace {
 
+AdversarialParams params(const Options& o) {
+  return {flag(o, "from_logits"), option(o, "target"), option(o, "sign")};
+}
+
 template <class T, ProbTarget kTarget>
 LossSums gan_probs(const ElementwiseArgs<T>& a, T y, T sign) {
   GanProbsOp<T, kTarget> op;
@@ -17,7 +21,8 @@ LossSums gan_probs(const ElementwiseArgs<T>& a, T y, T sign) {
 
 // sign * BCE(D, target): from logits, or from probabilities with the logs the target needs.
 template <class T>
-LossSums gan(const ElementwiseArgs<T>& a, const AdversarialParams& p) {
+LossSums gan(const ElementwiseArgs<T>& a, const Options& o) {
+  const AdversarialParams p = params(o);
   const T y = static_cast<T>(p.target);
   const T sign = static_cast<T>(p.sign);
   if (p.from_logits) {
@@ -32,14 +37,16 @@ LossSums gan(const ElementwiseArgs<T>& a, const AdversarialParams& p) {
 }
 
 template <class T>
-LossSums lsgan(const ElementwiseArgs<T>& a, const AdversarialParams& p) {
+LossSums lsgan(const ElementwiseArgs<T>& a, const Options& o) {
+  const AdversarialParams p = params(o);
   LeastSquaresOp<T> op;
   op.target = static_cast<T>(p.target);
   return elementwise(a, op);
 }
 
 template <class T>
-LossSums wasserstein(const ElementwiseArgs<T>& a, const AdversarialParams& p) {
+LossSums wasserstein(const ElementwiseArgs<T>& a, const Options& o) {
+  const AdversarialParams p = params(o);
   if (a.weight == nullptr && a.out == nullptr && a.grad == nullptr) {
     // Only the sum: sign (+-1) times the plain sum, the same lanes and blocks as below, so
     // the same bits, without the loss loop's per-element multiply and per-block overhead.
@@ -54,9 +61,12 @@ LossSums wasserstein(const ElementwiseArgs<T>& a, const AdversarialParams& p) {
 }  // namespace
 
 void register_adversarial(KernelTable& table) {
-  table.gan = {gan<float>, gan<double>};
-  table.lsgan = {lsgan<float>, lsgan<double>};
-  table.wasserstein = {wasserstein<float>, wasserstein<double>};
+  // Terms of one input each: the Python layer adds a discriminator's two.
+  add(table, elementwise_loss("gan_term", {gan<float>, gan<double>}, "from_logits", "target",
+                              "sign"));
+  add(table, elementwise_loss("lsgan_term", {lsgan<float>, lsgan<double>}, "target"));
+  add(table, elementwise_loss("wasserstein_term", {wasserstein<float>, wasserstein<double>},
+                              "sign"));
 }
 
 FASTLOSS_END_ISA_NAMESPACE

@@ -13,6 +13,13 @@
 
 FASTLOSS_BEGIN_ISA_NAMESPACE
 
+// One term of an adversarial loss: sign * f(D) against a constant target, for one input.
+struct AdversarialParams {
+  bool from_logits = true;  // gan only
+  double target = 1.0;      // gan: BCE target; lsgan: the label D is pulled to
+  double sign = 1.0;        // gan, wasserstein: +1 or -1
+};
+
 // sign * BCE(x, y) from logits, the stable form max(x, 0) - y x + log1p(e^-|x|);
 // gradient sign * (sigmoid(x) - y), the sigmoid from the same e^-|x|.
 template <class T>

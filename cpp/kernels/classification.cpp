@@ -10,8 +10,8 @@
 #include "kernels/reduce.hpp"
 #include "kernels/rowwise.hpp"
 
-// The group kernels' tiles are filled by rows_to_tile for every class they then read; GCC 12
-// cannot follow that through the C-dependent loops of the portable (baseline) copy.
+// The group kernels' tiles are filled by rows_to_tile for every class they then read; GCC's
+// flow analysis cannot follow that through the C-dependent loops of the portable copy.
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
@@ -48,7 +48,21 @@ LossSums binary_cross_entropy(const ElementwiseArgs<T>& a, const BinaryCrossEntr
 }
 
 template <class T>
-LossSums hinge(const ElementwiseArgs<T>& a) {
+LossSums binary_cross_entropy(const ElementwiseArgs<T>& a, const Options& o) {
+  BinaryCrossEntropyParams<T> p;
+  p.from_logits = flag(o, "from_logits");
+  p.clip_low = option(o, "clip_low");
+  p.clip_high = option(o, "clip_high");
+  p.pos_weight = option(o, "pos_weight");
+  p.pos_weight_array = static_cast<const T*>(o.array);
+  p.label_smoothing = option(o, "label_smoothing");
+  p.has_ignore = flag(o, "has_ignore");
+  p.ignore_value = option(o, "ignore_value");
+  return binary_cross_entropy(a, p);
+}
+
+template <class T>
+LossSums hinge(const ElementwiseArgs<T>& a, const Options&) {
   return elementwise(a, HingeOp{});
 }
 
@@ -64,8 +78,8 @@ LossSums hinge(const ElementwiseArgs<T>& a) {
 // chunk is then in L1), then its exponentials and coefficient terms against the running max,
 // with what was summed so far rescaled when the max grows. The next chunk of x (and of the
 // soft targets, with kTargets) is prefetched meanwhile, so DRAM streams while the
-// exponentials compute (categorical CE over (64, 50000) rows, 1 thread: 13% faster than a max
-// pass over the whole row followed by a sum pass). Returns the reference: the row's max, or
+// exponentials compute (a max pass over the whole row followed by a sum pass was slower).
+// Returns the reference: the row's max, or
 // 0 while every x is -inf or NaN (their terms, 0 or NaN exponentials and coef * inf, are then
 // the same as against any finite max); against it s = sum exp(x - ref) and, with kCoef,
 // a = sum coef(c) and b = sum coef(c) (ref - x_c). kStore: each chunk's exponentials are
@@ -189,8 +203,7 @@ void soft_logits_group_with(const T* x, const T* y, const T* cw, std::int64_t C,
     for (int lane = 0; lane < kLanes; ++lane) {
       const T v = xt(c, lane);
       // fl_exp_nonpositive pays off only with the next group's x and y prefetched into L2:
-      // with them into L1 it made this loop wait longer for DRAM (0.89 against 0.75 ns per
-      // element at (10^5, 100) with fl_exp). Both changes together: 20% faster there.
+      // with them into L1 it made this loop wait longer for DRAM than with fl_exp.
       const T d = v - m[lane];  // -(m - v) exactly: b's term reuses it
       const T e = fl_exp_nonpositive(d);
       const T target = yt(c, lane);
@@ -254,8 +267,8 @@ LossSums categorical_cross_entropy(const RowArgs<T>& a, const CrossEntropyParams
   const std::int64_t C = a.classes;
   const T keep = static_cast<T>(1.0 - p.label_smoothing);
   const T add = static_cast<T>(p.label_smoothing / static_cast<double>(C));
-  // A count, not `unit &= w == 1`: GCC 12 vectorizes this loop and left that one scalar, at
-  // 35 us of a call over 50,000 classes (2% of (64, 50000) rows, 60% of a single row).
+  // A count, not `unit &= w == 1`: the compiler vectorizes this loop and may leave that one
+  // scalar, a large share of a call on a single long row.
   std::int64_t non_unit_weights = 0;
   for (std::int64_t c = 0; c < C; ++c) non_unit_weights += a.class_weight[c] != T(1) ? 1 : 0;
   const bool plain = non_unit_weights == 0 && p.label_smoothing == 0.0;
@@ -503,8 +516,8 @@ bool kl_chunk(const T* x, const T* y, std::int64_t begin, std::int64_t end, T* g
               T (&out)[kLanes], T (&bad)[kLanes]) {
   T sum[kLanes] = {};  // locals stay in registers
   T unsafe[kLanes] = {};
-  // A spelled-out lane loop, not lane_loop: GCC 12 stopped inlining that closure for the
-  // two-log form (two logs per element) and ran it as a scalar call per element, 6x slower.
+  // A spelled-out lane loop, not lane_loop: the compiler may not inline that closure for the
+  // two-log form (two logs per element) and then runs it as a scalar call per element.
   std::int64_t c = begin;
   for (; c + kLanes <= end; c += kLanes) {
     prefetch_ahead(x + c + kPrefetchDistance);
@@ -634,16 +647,49 @@ LossSums kl_divergence(const RowArgs<T>& a, const KlDivergenceParams& p) {
   return rowwise(a, row, group, [](std::int64_t) { return 1.0; });
 }
 
+CrossEntropyParams cross_entropy_params(const Options& o) {
+  CrossEntropyParams p;
+  p.from_logits = flag(o, "from_logits");
+  p.label_smoothing = option(o, "label_smoothing");
+  p.has_ignore = flag(o, "has_ignore");
+  p.ignore_index = static_cast<std::int64_t>(option(o, "ignore_index"));
+  return p;
+}
+
+template <class T>
+LossSums categorical_cross_entropy(const RowArgs<T>& a, const Options& o) {
+  return categorical_cross_entropy(a, cross_entropy_params(o));
+}
+
+template <class T>
+LossSums sparse_categorical_cross_entropy(const RowArgs<T>& a, const Options& o) {
+  return sparse_categorical_cross_entropy(a, cross_entropy_params(o));
+}
+
+template <class T>
+LossSums kl_divergence(const RowArgs<T>& a, const Options& o) {
+  return kl_divergence(a, KlDivergenceParams{flag(o, "log_input")});
+}
+
 }  // namespace
 
 void register_classification(KernelTable& table) {
-  table.binary_cross_entropy = {binary_cross_entropy<float>, binary_cross_entropy<double>};
-  table.hinge = {hinge<float>, hinge<double>};
-  table.categorical_cross_entropy = {categorical_cross_entropy<float>,
-                                     categorical_cross_entropy<double>};
-  table.sparse_categorical_cross_entropy = {sparse_categorical_cross_entropy<float>,
-                                            sparse_categorical_cross_entropy<double>};
-  table.kl_divergence = {kl_divergence<float>, kl_divergence<double>};
+  LossKernel bce = elementwise_loss(
+      "binary_cross_entropy", {binary_cross_entropy<float>, binary_cross_entropy<double>},
+      "from_logits", "clip_low", "clip_high", "pos_weight", "label_smoothing", "has_ignore",
+      "ignore_value");
+  bce.array_option = "pos_weight_array";
+  add(table, bce);
+  add(table, elementwise_loss("hinge", {hinge<float>, hinge<double>}));
+  add(table, row_loss("categorical_cross_entropy",
+                      {categorical_cross_entropy<float>, categorical_cross_entropy<double>},
+                      "from_logits", "label_smoothing", "has_ignore", "ignore_index"));
+  add(table, row_loss("sparse_categorical_cross_entropy",
+                      {sparse_categorical_cross_entropy<float>,
+                       sparse_categorical_cross_entropy<double>},
+                      "from_logits", "label_smoothing", "has_ignore", "ignore_index"));
+  add(table, row_loss("kl_divergence", {kl_divergence<float>, kl_divergence<double>},
+                      "log_input"));
 }
 
 FASTLOSS_END_ISA_NAMESPACE

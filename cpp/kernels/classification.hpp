@@ -28,6 +28,28 @@ inline T at_least(T x, T floor) {
 
 // Conditions use | and & (not || and &&) so loops stay branch-free and vectorize.
 
+template <class T>
+struct BinaryCrossEntropyParams {
+  bool from_logits = false;
+  double clip_low = 0.0, clip_high = 1.0;  // probabilities clipped to [eps, 1 - eps]
+  double pos_weight = 1.0;
+  const T* pos_weight_array = nullptr;     // per element, overrides pos_weight
+  double label_smoothing = 0.0;
+  bool has_ignore = false;
+  double ignore_value = 0.0;
+};
+
+struct CrossEntropyParams {
+  bool from_logits = false;
+  double label_smoothing = 0.0;
+  bool has_ignore = false;  // sparse targets only
+  std::int64_t ignore_index = 0;
+};
+
+struct KlDivergenceParams {
+  bool log_input = false;
+};
+
 template <class T, bool kPosWeightArray, bool kClip>
 struct HardBinaryCrossEntropyOp;
 
@@ -140,8 +162,8 @@ struct HingeOp : PlainOp {
   static constexpr bool kValidates = true;
 
   // t is -1, 0 or 1 exactly when t^2 - |t| is 0 (any other t, inf and NaN included, leaves
-  // a nonzero or NaN difference, with or without FMA). One compare: with three, GCC 12 moved
-  // the masks through general registers and the loop ran 2.4x slower than mse's.
+  // a nonzero or NaN difference, with or without FMA). One compare: with three, the compiler
+  // may move the masks through general registers, which slows the loop down.
   template <class T>
   bool invalid(T t, T) const {
     return !(t * t - (t < T(0) ? -t : t) == T(0));

@@ -16,7 +16,8 @@ LossSums poisson_with(const ElementwiseArgs<T>& a, const PoissonParams& p) {
 }
 
 template <class T>
-LossSums poisson(const ElementwiseArgs<T>& a, const PoissonParams& p) {
+LossSums poisson(const ElementwiseArgs<T>& a, const Options& o) {
+  const PoissonParams p{flag(o, "log_input"), flag(o, "full"), option(o, "eps")};
   if (p.log_input) {
     return p.full ? poisson_with<T, true, true>(a, p) : poisson_with<T, true, false>(a, p);
   }
@@ -30,7 +31,8 @@ LossSums poisson(const ElementwiseArgs<T>& a, const PoissonParams& p) {
 }  // namespace
 
 void register_count(KernelTable& table) {
-  table.poisson = {poisson<float>, poisson<double>};
+  add(table, elementwise_loss("poisson", {poisson<float>, poisson<double>}, "log_input", "full",
+                              "eps"));
 }
 
 FASTLOSS_END_ISA_NAMESPACE

@@ -10,6 +10,12 @@
 
 FASTLOSS_BEGIN_ISA_NAMESPACE
 
+struct PoissonParams {
+  bool log_input = false;
+  bool full = false;
+  double eps = 1e-8;
+};
+
 // 0.5 log(2 pi)
 constexpr double kHalfLog2Pi = 0.91893853320467274178;
 

@@ -4,8 +4,9 @@
 // T& dloss_dpred)` (i: the element's index, for per-element options).
 // One pass reads y_true, y_pred (and weights), writes per-element losses and/or the
 // gradient when asked, checks the data when the Op validates it, and returns the
-// deterministic partial sums. Each output combination is its own instantiation, so the hot
-// loop has no branches on options.
+// deterministic partial sums. Weights and the gradient are template flags (the gradient's
+// math is skipped when not asked); per-element losses are computed anyway and copied out a
+// vector at a time behind one branch, which halves the instantiations for a store per vector.
 #pragma once
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include <type_traits>
 #include <limits>
 
+#include "kernels/declare.hpp"
 #include "kernels/isa.hpp"
 #include "kernels/reduce.hpp"
 #include "kernels/table.hpp"
@@ -60,27 +62,27 @@ struct Unmasked : Op {
   static constexpr bool kMasks = false;
 };
 
-template <class T, class Op, bool kWeighted, bool kOut, bool kGrad>
+template <class T, class Op, bool kWeighted, bool kGrad>
 LossSums elementwise_block(const ElementwiseArgs<T>& a, const Op& op, T scale,
                            std::int64_t begin, std::int64_t end) {
   if constexpr (Op::kMasks) {
     if (!op.masking()) {
       const Unmasked<Op> plain{op};
-      return elementwise_block<T, Unmasked<Op>, kWeighted, kOut, kGrad>(a, plain, scale, begin,
-                                                                        end);
+      return elementwise_block<T, Unmasked<Op>, kWeighted, kGrad>(a, plain, scale, begin, end);
     }
   }
   if constexpr (Op::kHasHardVariant) {
     if (op.block_is_hard(a.y_true + begin, end - begin)) {
       const typename Op::HardVariant hard{op};
-      return elementwise_block<T, typename Op::HardVariant, kWeighted, kOut, kGrad>(
-          a, hard, scale, begin, end);
+      return elementwise_block<T, typename Op::HardVariant, kWeighted, kGrad>(a, hard, scale,
+                                                                              begin, end);
     }
   }
   if constexpr (Op::kHasFiniteVariant) {
     const typename Op::FiniteVariant finite{op};
-    const LossSums sums = elementwise_block<T, typename Op::FiniteVariant, kWeighted, kOut,
-                                            kGrad>(a, finite, scale, begin, end);
+    const LossSums sums =
+        elementwise_block<T, typename Op::FiniteVariant, kWeighted, kGrad>(a, finite, scale,
+                                                                          begin, end);
     if (std::isfinite(sums.loss)) return sums;
   }
   constexpr bool kTrackWeight = kWeighted || Op::kMasks;
@@ -96,7 +98,7 @@ LossSums elementwise_block(const ElementwiseArgs<T>& a, const Op& op, T scale,
   const T* __restrict yp2 = a.y_pred2;
   T* __restrict grad2 = a.grad2;
   auto target = [&](std::int64_t i) { return Op::kReadsTarget ? yt[i] : T(0); };
-  // One element: writes its outputs, returns its (weighted, masked) loss, sets its weight
+  // One element: writes its gradients, returns its (weighted, masked) loss, sets its weight
   // and whether its data is invalid.
   auto element = [&](std::int64_t i, T& wt, bool& invalid) -> T {
     const T t = target(i);
@@ -125,7 +127,6 @@ LossSums elementwise_block(const ElementwiseArgs<T>& a, const Op& op, T scale,
     }
     invalid = false;
     if constexpr (Op::kValidates && !Op::kScreensBySign) invalid = op.invalid(t, yp[i]);
-    if constexpr (kOut) out[i] = l;
     if constexpr (kGrad) grad[i] = g;
     if constexpr (kGrad && Op::kPair) grad2[i] = g2;
     return l;
@@ -156,8 +157,8 @@ LossSums elementwise_block(const ElementwiseArgs<T>& a, const Op& op, T scale,
     if constexpr (kWeighted) prefetch_ahead(w + i + kPrefetchDistance);
   };
   using Parts = Partial[kLanes];
-  // One element into its lane's partials: loss, weight and validity.
-  auto accumulate = [&](std::int64_t i, int lane, Parts& loss_part, Parts& weight_part) {
+  // One element into its lane's partials: loss, weight and validity; returns its loss.
+  auto accumulate = [&](std::int64_t i, int lane, Parts& loss_part, Parts& weight_part) -> T {
     T wt;
     bool invalid;
     const T l = element(i, wt, invalid);
@@ -168,6 +169,7 @@ LossSums elementwise_block(const ElementwiseArgs<T>& a, const Op& op, T scale,
     }
     if constexpr (kTrackWeight) weight_part[lane] += static_cast<Partial>(wt);
     loss_part[lane] += static_cast<Partial>(l);
+    return l;
   };
   auto flush = [&](const Parts& loss_part, const Parts& weight_part) {
     for (int lane = 0; lane < kLanes; ++lane) {
@@ -177,8 +179,15 @@ LossSums elementwise_block(const ElementwiseArgs<T>& a, const Op& op, T scale,
   };
   auto add_vector = [&](std::int64_t i, Parts& loss_part, Parts& weight_part) {
     prefetch_inputs(i);
+    T losses[kLanes];
     FASTLOSS_SIMD
-    for (int lane = 0; lane < kLanes; ++lane) accumulate(i + lane, lane, loss_part, weight_part);
+    for (int lane = 0; lane < kLanes; ++lane) {
+      losses[lane] = accumulate(i + lane, lane, loss_part, weight_part);
+    }
+    if (out != nullptr) {
+      FASTLOSS_SIMD
+      for (int lane = 0; lane < kLanes; ++lane) out[i + lane] = losses[lane];
+    }
   };
   // Whole chunks, each a loop of known length; then the rest of the block into one last
   // partial. The 8 vectors of a kChunkSignedTerms chunk are unrolled (as a loop of run-time
@@ -203,7 +212,10 @@ LossSums elementwise_block(const ElementwiseArgs<T>& a, const Op& op, T scale,
   {
     Parts loss_part = {}, weight_part = {};
     for (; i + kLanes <= end; i += kLanes) add_vector(i, loss_part, weight_part);
-    for (int lane = 0; i + lane < end; ++lane) accumulate(i + lane, lane, loss_part, weight_part);
+    for (int lane = 0; i + lane < end; ++lane) {
+      const T l = accumulate(i + lane, lane, loss_part, weight_part);
+      if (out != nullptr) out[i + lane] = l;
+    }
     flush(loss_part, weight_part);
   }
   for (int lane = 0; lane < kLanes; ++lane) {
@@ -249,7 +261,7 @@ double gradient_denominator(const ElementwiseArgs<T>& a, const Op& op) {
   });
 }
 
-template <class T, class Op, bool kWeighted, bool kOut, bool kGrad>
+template <class T, class Op, bool kWeighted, bool kGrad>
 LossSums elementwise_run(const ElementwiseArgs<T>& a, const Op& op) {
   T scale = T(1);
   if (kGrad && a.grad_mean) {
@@ -257,24 +269,18 @@ LossSums elementwise_run(const ElementwiseArgs<T>& a, const Op& op) {
     scale = total != 0.0 ? static_cast<T>(1.0 / total) : std::numeric_limits<T>::quiet_NaN();
   }
   return blocked_reduce<LossSums>(a.n, a.num_threads, [&](std::int64_t b, std::int64_t e) {
-    return elementwise_block<T, Op, kWeighted, kOut, kGrad>(a, op, scale, b, e);
+    return elementwise_block<T, Op, kWeighted, kGrad>(a, op, scale, b, e);
   });
 }
 
 // Picks the instantiation for the requested outputs.
 template <class T, class Op>
 LossSums elementwise(const ElementwiseArgs<T>& a, const Op& op) {
-  const bool w = a.weight != nullptr, o = a.out != nullptr, g = a.grad != nullptr;
-  if (w) {
-    if (o) return g ? elementwise_run<T, Op, true, true, true>(a, op)
-                    : elementwise_run<T, Op, true, true, false>(a, op);
-    return g ? elementwise_run<T, Op, true, false, true>(a, op)
-             : elementwise_run<T, Op, true, false, false>(a, op);
-  }
-  if (o) return g ? elementwise_run<T, Op, false, true, true>(a, op)
-                  : elementwise_run<T, Op, false, true, false>(a, op);
-  return g ? elementwise_run<T, Op, false, false, true>(a, op)
-           : elementwise_run<T, Op, false, false, false>(a, op);
+  return with_flags(
+      [&](auto weighted, auto grad) {
+        return elementwise_run<T, Op, decltype(weighted)::value, decltype(grad)::value>(a, op);
+      },
+      a.weight != nullptr, a.grad != nullptr);
 }
 
 FASTLOSS_END_ISA_NAMESPACE

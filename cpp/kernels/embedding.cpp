@@ -45,10 +45,8 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // With GCC vector types (AVX2, AVX-512) the sums are vector variables, each vector prefetches
 // its own lines kPrefetchDistance ahead (a prefetch loop per row cost more instructions than
 // the row's arithmetic), and a chunk's tail of fewer than kLanes elements adds into one scalar
-// sum per quantity. Against lane arrays in an `omp simd` loop (which GCC 12 partly kept in
-// memory), float32 rows from cache on one Xeon thread, AVX-512: contrastive and cosine
-// 0.81-0.83x the time over (2000, 128), 0.41-0.46x over (2000, 100), 0.50-0.53x over
-// (10000, 17); triplet 0.90x, 0.73x, 0.65x.
+// sum per quantity. Vector variables stay in registers, where the lane arrays of an
+// `omp simd` loop may be kept partly in memory.
 template <class T, int kRows, class Terms>
 inline void row_sums(const T* const (&rows)[kRows], std::int64_t D, Terms&& terms,
                      double (&total)[3]) {
@@ -62,7 +60,7 @@ inline void row_sums(const T* const (&rows)[kRows], std::int64_t D, Terms&& term
     constexpr int kParts = kLanes / kWidth;
     V v0[kParts] = {}, v1[kParts] = {}, v2[kParts] = {};
     std::int64_t c = c0;
-    // (Unrolled: otherwise GCC 12 keeps v0..v2 and the loaded vectors in memory.)
+    // (Unrolled: otherwise the compiler may keep v0..v2 and the loaded vectors in memory.)
     for (; c + kLanes <= end; c += kLanes) {
       FASTLOSS_UNROLL(4)
       for (int k = 0; k < kRows; ++k) prefetch_ahead(rows[k] + c + kPrefetchDistance);
@@ -75,8 +73,7 @@ inline void row_sums(const T* const (&rows)[kRows], std::int64_t D, Terms&& term
       }
     }
     // The tail, fewer than kLanes elements, in one scalar sum each (in lanes, written in
-    // pieces and read back whole, it waited out failed store forwarding: rows of 100 took
-    // twice the time of rows of 128).
+    // pieces and read back whole, it would wait out failed store forwarding).
     T t0 = T(0), t1 = T(0), t2 = T(0);
     for (; c < end; ++c) {
       T v[kRows];
@@ -110,8 +107,8 @@ inline void row_sums(const T* const (&rows)[kRows], std::int64_t D, Terms&& term
   }
 }
 
-// v where keep holds, else +0, by a mask: GCC 12 compiles a scalar select on a label to a
-// branch, which random labels mispredict half the time (contrastive rows from cache: 2%).
+// v where keep holds, else +0, by a mask: a scalar select on a label may compile to a
+// branch, which random labels mispredict.
 inline double zero_unless(bool keep, double v) {
   const std::uint64_t mask = std::uint64_t{0} - static_cast<std::uint64_t>(keep);
   return math_detail::from_bits(math_detail::to_bits(v) & mask);
@@ -157,7 +154,8 @@ RowLoss contrastive_row(const T* x1, const T* x2, std::int64_t D, T label, doubl
 }
 
 template <class T>
-LossSums contrastive(const EmbeddingArgs<T>& a, const ContrastiveParams& p) {
+LossSums contrastive(const EmbeddingArgs<T>& a, const Options& o) {
+  const ContrastiveParams p{option(o, "margin")};
   const std::int64_t D = a.dim;
   const bool grad = a.grad[0] != nullptr;
   auto row = [&](std::int64_t r, T gs) -> RowLoss {
@@ -255,7 +253,8 @@ LossSums triplet_with(const EmbeddingArgs<T>& a, const TripletParams& p) {
 }
 
 template <class T>
-LossSums triplet(const EmbeddingArgs<T>& a, const TripletParams& p) {
+LossSums triplet(const EmbeddingArgs<T>& a, const Options& o) {
+  const TripletParams p{option(o, "margin"), flag(o, "squared"), flag(o, "swap"), option(o, "eps")};
   if (p.squared) {
     return p.swap ? triplet_with<T, true, true>(a, p) : triplet_with<T, true, false>(a, p);
   }
@@ -298,13 +297,14 @@ RowLoss cosine_row(const T* x, const T* y, std::int64_t D, double eps, T* g, T g
 }
 
 template <class T>
-LossSums cosine_proximity(const RowArgs<T>& a, const CosineParams& p) {
+LossSums cosine_proximity(const RowArgs<T>& a, const Options& o) {
+  const double eps = option(o, "eps");  // each norm clamped below at eps (PyTorch)
   const std::int64_t D = a.classes;
   auto row = [&](std::int64_t r, T gs) -> RowLoss {
     const T* x = a.y_true + r * D;
     const T* y = a.y_pred + r * D;
-    if (a.grad != nullptr) return cosine_row<T, true>(x, y, D, p.eps, a.grad + r * D, gs);
-    return cosine_row<T, false>(x, y, D, p.eps, nullptr, gs);
+    if (a.grad != nullptr) return cosine_row<T, true>(x, y, D, eps, a.grad + r * D, gs);
+    return cosine_row<T, false>(x, y, D, eps, nullptr, gs);
   };
   return rowwise(a, row, [](std::int64_t) { return 1.0; });
 }
@@ -312,19 +312,22 @@ LossSums cosine_proximity(const RowArgs<T>& a, const CosineParams& p) {
 // ---- margin ranking -----------------------------------------------------------------------
 
 template <class T>
-LossSums margin_ranking(const ElementwiseArgs<T>& a, const MarginRankingParams& p) {
+LossSums margin_ranking(const ElementwiseArgs<T>& a, const Options& o) {
   MarginRankingOp<T> op;
-  op.margin = static_cast<T>(p.margin);
+  op.margin = static_cast<T>(option(o, "margin"));
   return elementwise(a, op);
 }
 
 }  // namespace
 
 void register_embedding(KernelTable& table) {
-  table.contrastive = {contrastive<float>, contrastive<double>};
-  table.triplet = {triplet<float>, triplet<double>};
-  table.cosine_proximity = {cosine_proximity<float>, cosine_proximity<double>};
-  table.margin_ranking = {margin_ranking<float>, margin_ranking<double>};
+  add(table, embedding_loss("contrastive", {contrastive<float>, contrastive<double>}, "margin"));
+  add(table, embedding_loss("triplet", {triplet<float>, triplet<double>}, "margin", "squared",
+                            "swap", "eps"));
+  add(table, elementwise_loss("margin_ranking", {margin_ranking<float>, margin_ranking<double>},
+                              "margin"));
+  add(table, row_loss("cosine_proximity", {cosine_proximity<float>, cosine_proximity<double>},
+                      "eps"));
 }
 
 FASTLOSS_END_ISA_NAMESPACE

@@ -10,6 +10,17 @@
 
 FASTLOSS_BEGIN_ISA_NAMESPACE
 
+struct ContrastiveParams {
+  double margin = 1.0;
+};
+
+struct TripletParams {
+  double margin = 1.0;
+  bool squared = true;  // squared distances, no eps; false: PyTorch's ||u - v + eps||
+  bool swap = false;
+  double eps = 1e-6;
+};
+
 // max(0, -y (x1 - x2) + margin) with labels y in {-1, +1}. The gradient is -y (x1) and +y
 // (x2) where the hinge argument is >= 0: at the kink it is the linear piece's, as PyTorch's
 // clamp_min.

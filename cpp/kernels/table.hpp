@@ -28,21 +28,6 @@ struct LossSums {
   std::int64_t first_invalid = -1;  // first element (or row) with invalid data, -1 if none
 };
 
-struct RegressionParams {
-  double delta = 1.0;  // huber
-};
-
-template <class T>
-struct BinaryCrossEntropyParams {
-  bool from_logits = false;
-  double clip_low = 0.0, clip_high = 1.0;  // probabilities clipped to [eps, 1 - eps]
-  double pos_weight = 1.0;
-  const T* pos_weight_array = nullptr;     // per element, overrides pos_weight
-  double label_smoothing = 0.0;
-  bool has_ignore = false;
-  double ignore_value = 0.0;
-};
-
 // Inputs and outputs of a loss over the rows of a (rows, classes) C-contiguous matrix.
 template <class T>
 struct RowArgs {
@@ -57,17 +42,6 @@ struct RowArgs {
   T* grad = nullptr;  // rows x classes, or null
   bool grad_mean = false;
   int num_threads = 1;
-};
-
-struct CrossEntropyParams {
-  bool from_logits = false;
-  double label_smoothing = 0.0;
-  bool has_ignore = false;          // sparse targets only
-  std::int64_t ignore_index = 0;
-};
-
-struct KlDivergenceParams {
-  bool log_input = false;
 };
 
 // Inputs and outputs of a loss over the rows of up to three (rows, dim) C-contiguous
@@ -86,38 +60,6 @@ struct EmbeddingArgs {
   int num_threads = 1;
 };
 
-struct ContrastiveParams {
-  double margin = 1.0;
-};
-
-struct TripletParams {
-  double margin = 1.0;
-  bool squared = true;  // squared distances, no eps; false: PyTorch's ||u - v + eps||
-  bool swap = false;
-  double eps = 1e-6;
-};
-
-struct CosineParams {
-  double eps = 1e-8;  // each norm clamped below at eps (PyTorch)
-};
-
-struct MarginRankingParams {
-  double margin = 0.0;
-};
-
-// One term of an adversarial loss: sign * f(D) against a constant target, for one input.
-struct AdversarialParams {
-  bool from_logits = true;  // gan only
-  double target = 1.0;      // gan: BCE target; lsgan: the label D is pulled to
-  double sign = 1.0;        // gan, wasserstein: +1 or -1
-};
-
-struct PoissonParams {
-  bool log_input = false;
-  bool full = false;
-  double eps = 1e-8;
-};
-
 // Elementwise math helpers, exposed so tests can measure their error.
 enum class MathFunction : int {
   exp = 0,
@@ -132,35 +74,34 @@ enum class MathFunction : int {
   log_complement = 9,  // with the cross-entropies' floor, -100
 };
 
+// A loss's options as numbers (flags are 0 or 1), one per name its LossKernel declares, in
+// that order, and its optional per-element array option, in the kernel dtype.
+constexpr int kMaxOptions = 8;
+struct Options {
+  const char* const* names = nullptr;  // the kernel's option names (LossKernel::options)
+  double value[kMaxOptions] = {};
+  const void* array = nullptr;  // LossKernel::array_option's data, or null
+};
+
+// The loops a loss runs on: they decide its inputs and the shapes of its outputs.
+enum class Engine : int {
+  elementwise = 0,  // same-shape y_true (or none), 1 or 2 predictions; per-element outputs
+  rows = 1,         // a (rows, classes) prediction, targets or int64 labels; per-row outputs
+  embedding = 2,    // 2 or 3 (rows, dim) predictions, labels per row (or none); per-row
+};
+
 template <class T>
-using RegressionFn = LossSums (*)(const ElementwiseArgs<T>&, const RegressionParams&);
+using ElementwiseFn = LossSums (*)(const ElementwiseArgs<T>&, const Options&);
 template <class T>
-using PlainElementwiseFn = LossSums (*)(const ElementwiseArgs<T>&);
+using RowFn = LossSums (*)(const RowArgs<T>&, const Options&);
 template <class T>
-using BinaryCrossEntropyFn = LossSums (*)(const ElementwiseArgs<T>&,
-                                          const BinaryCrossEntropyParams<T>&);
-template <class T>
-using CrossEntropyFn = LossSums (*)(const RowArgs<T>&, const CrossEntropyParams&);
-template <class T>
-using KlDivergenceFn = LossSums (*)(const RowArgs<T>&, const KlDivergenceParams&);
-template <class T>
-using ContrastiveFn = LossSums (*)(const EmbeddingArgs<T>&, const ContrastiveParams&);
-template <class T>
-using TripletFn = LossSums (*)(const EmbeddingArgs<T>&, const TripletParams&);
-template <class T>
-using CosineFn = LossSums (*)(const RowArgs<T>&, const CosineParams&);
-template <class T>
-using MarginRankingFn = LossSums (*)(const ElementwiseArgs<T>&, const MarginRankingParams&);
-template <class T>
-using AdversarialFn = LossSums (*)(const ElementwiseArgs<T>&, const AdversarialParams&);
-template <class T>
-using PoissonFn = LossSums (*)(const ElementwiseArgs<T>&, const PoissonParams&);
+using EmbeddingFn = LossSums (*)(const EmbeddingArgs<T>&, const Options&);
 template <class T>
 using SumFn = double (*)(const T* x, std::int64_t n, int num_threads);
 template <class T>
 using MathFn = void (*)(MathFunction f, const T* x, T* y, std::int64_t n);
 
-// One entry per dtype, so bindings can write table.mse.get<T>().
+// One entry per dtype, so callers can write entry.get<T>().
 template <template <class> class Fn>
 struct PerDtype {
   Fn<float> f32 = nullptr;
@@ -175,26 +116,25 @@ struct PerDtype {
   }
 };
 
+// One loss kernel as the bindings see it: its name, engine, option names and functions.
+struct LossKernel {
+  const char* name = nullptr;
+  Engine engine = Engine::elementwise;
+  const char* options[kMaxOptions + 1] = {};  // names, null-terminated
+  const char* array_option = nullptr;         // name of a per-element array option, or null
+  PerDtype<ElementwiseFn> elementwise;        // the one its engine uses is set
+  PerDtype<RowFn> rows;
+  PerDtype<EmbeddingFn> embedding;
+};
+
+constexpr int kMaxLosses = 64;
+
 struct KernelTable {
   const char* isa = nullptr;
   PerDtype<SumFn> sum;
-  PerDtype<RegressionFn> mse;
-  PerDtype<RegressionFn> mae;
-  PerDtype<RegressionFn> huber;
-  PerDtype<BinaryCrossEntropyFn> binary_cross_entropy;
-  PerDtype<CrossEntropyFn> categorical_cross_entropy;
-  PerDtype<CrossEntropyFn> sparse_categorical_cross_entropy;
-  PerDtype<KlDivergenceFn> kl_divergence;
-  PerDtype<PlainElementwiseFn> hinge;
-  PerDtype<ContrastiveFn> contrastive;
-  PerDtype<TripletFn> triplet;
-  PerDtype<CosineFn> cosine_proximity;
-  PerDtype<MarginRankingFn> margin_ranking;
-  PerDtype<AdversarialFn> gan;          // -sign * [y log D + (1 - y) log(1 - D)]
-  PerDtype<AdversarialFn> lsgan;        // 0.5 (D - target)^2
-  PerDtype<AdversarialFn> wasserstein;  // sign * D
-  PerDtype<PoissonFn> poisson;
   PerDtype<MathFn> math;
+  LossKernel losses[kMaxLosses];  // in registration order: the same in every ISA copy
+  int num_losses = 0;
 };
 
 }  // namespace fastloss

@@ -1,21 +1,28 @@
-"""Argument handling shared by every loss: dtypes, shapes, reductions, weights, results.
+"""The one argument layer: options, dtypes, shapes, weights, the kernel call and results.
 
 Every public loss funnels its inputs through here, so the rules of DESIGN.md §3 live in one
-place: float32/float64 are used natively, float16 becomes float32 (its gradients go back to
-float16), integers and bools become float64; C-contiguous arrays are used in place and other
-layouts copied once; shapes are strict; `reduction` and `sample_weight` mean the same thing
-for every loss.
+place: options are checked by the same rules with the same messages (flags are bools, numbers
+are real numbers, fractions lie in [0, 1]); float32/float64 are used natively, float16 becomes
+float32 (its gradients go back to float16), integers and bools become float64; C-contiguous
+arrays are used in place and other layouts copied once; shapes are strict; every loss calls
+its kernel through `run_kernel` and finishes through `finish`, so `reduction` and
+`sample_weight` mean the same thing for every loss, and `partial_sums` (the streaming
+accumulators' entry point) works for every loss that can be split.
 """
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import math
+import numbers
 import operator
 import string
-from typing import Any, Callable, Dict, Optional, Tuple, Union
+from typing import Any, Callable, Dict, NamedTuple, Optional, Sequence, Tuple, Union
 
 import numpy as np
+
+from . import _core
 
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -27,11 +34,7 @@ _FLOAT16 = np.dtype(np.float16)
 _FLOAT32 = np.dtype(np.float32)
 _FLOAT64 = np.dtype(np.float64)
 _NATIVE = (_FLOAT32, _FLOAT64)
-
-
-# Private reduction for streaming accumulators: the partial sums (loss_sum, denominator)
-# that "mean" divides, so that chunks can be added up and divided once at the end.
-PARTIAL = "_partial"
+Result = Union[LossResult, Tuple[LossResult, Any]]
 
 
 class DataError(ValueError):
@@ -64,10 +67,65 @@ def show(value: Any, dtype: Optional[np.dtype] = None) -> str:
     return str(value) if isinstance(value, np.generic) else repr(value)
 
 
-def check_reduction(reduction: str) -> str:
-    if reduction not in REDUCTIONS and reduction != PARTIAL:
+# ---- options ---------------------------------------------------------------------------
+
+
+def check_reduction(reduction: Any) -> str:
+    if not isinstance(reduction, str) or reduction not in REDUCTIONS:
         raise ValueError(f"reduction must be one of 'mean', 'sum', 'none'; got {reduction!r}")
     return reduction
+
+
+def check_flag(value: Any, name: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {show(value)}")
+    return bool(value)
+
+
+def check_number(value: Any, name: str) -> float:
+    """A real number: int, float or a NumPy one (also 0-d); not a bool, string or complex."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {show(value)}")
+    return float(value)
+
+
+def check_finite(value: Any, name: str, minimum: Optional[float] = None) -> float:
+    """A finite real number, at least `minimum` when given."""
+    number = check_number(value, name)
+    if not math.isfinite(number) or (minimum is not None and number < minimum):
+        what = "a finite number" + (f" >= {minimum:g}" if minimum is not None else "")
+        raise ValueError(f"{name} must be {what}, got {show(value)}")
+    return number
+
+
+def check_positive(value: Any, name: str) -> float:
+    number = check_number(value, name)
+    if not number > 0 or not math.isfinite(number):
+        raise ValueError(f"{name} must be a positive finite number, got {show(value)}")
+    return number
+
+
+def check_fraction(value: Any, name: str) -> float:
+    """A number in [0, 1] (label smoothing)."""
+    number = check_number(value, name)
+    if not 0.0 <= number <= 1.0:
+        raise ValueError(f"{name} must be in [0, 1], got {show(value)}")
+    return number
+
+
+def check_integer(value: Any, name: str) -> int:
+    """An integer (Python or NumPy), not a bool."""
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be an integer, got {show(value)}")
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name} must be an integer, got {show(value)}") from None
+
+
+# ---- arrays ----------------------------------------------------------------------------
 
 
 def as_array(x: ArrayLike, name: str) -> np.ndarray:
@@ -159,34 +217,154 @@ def prepare_weight(
     return as_kernel_input(w, dtype)
 
 
-def reduce(
-    loss_sum: float,
-    weight_sum: float,
-    count: int,
-    per_sample: Optional[np.ndarray],
+# ---- the kernel call and the result --------------------------------------------------------
+
+KernelResult = Tuple[float, float, int, Optional[np.ndarray], Optional[Tuple[np.ndarray, ...]]]
+
+
+class _Kernel(NamedTuple):
+    index: int
+    engine: str
+    options: Tuple[str, ...]
+    array_option: Optional[str]
+
+
+# The kernel table's entries by name, as the compiled module declares them.
+_KERNELS: Dict[str, _Kernel] = {
+    name: _Kernel(index, engine, tuple(options), array)
+    for index, (name, engine, options, array) in enumerate(_core.kernels())
+}
+
+
+def run_kernel(
+    name: str,
+    *predictions: np.ndarray,
+    y_true: Optional[np.ndarray] = None,
+    labels: Optional[np.ndarray] = None,
+    sample_weight: Optional[np.ndarray] = None,
+    class_weight: Optional[np.ndarray] = None,
+    array_option: Optional[np.ndarray] = None,
+    reduction: str,
+    return_grad: bool,
+    **options: float,
+) -> KernelResult:
+    """Runs kernel `name` once over prepared arrays (C-contiguous, of the compute dtype).
+
+    `options` are the numbers the kernel declares, by name (flags as bools); the result is
+    (loss_sum, weight_sum, first_invalid, per_sample | None, gradients | None), one gradient
+    per prediction.
+    """
+    kernel = _KERNELS[name]
+    if len(options) != len(kernel.options):
+        raise TypeError(f"internal: kernel {name} takes options {kernel.options}, "
+                        f"got {tuple(options)}")
+    values = tuple(options[option] for option in kernel.options)
+    return _core.loss(kernel.index, predictions, y_true, labels, sample_weight, class_weight,
+                      array_option, values, reduction == "none", return_grad,
+                      reduction == "mean")
+
+
+# Set while `partial_sums` runs a loss: `finish` then returns the sums a mean divides.
+_PARTIAL_SUMS: contextvars.ContextVar[bool] = contextvars.ContextVar("partial_sums",
+                                                                     default=False)
+
+
+def partial_sums(loss: Callable[..., Any], *args: Any, **kwargs: Any) -> Tuple[float, float]:
+    """(loss_sum, denominator) of `loss` over these inputs: the numbers its mean divides,
+    which streaming accumulators add over chunks and divide once at the end."""
+    token = _PARTIAL_SUMS.set(True)
+    try:
+        sums = loss(*args, reduction="sum", **kwargs)
+    finally:
+        _PARTIAL_SUMS.reset(token)
+    assert isinstance(sums, tuple)
+    return sums
+
+
+def _reduced(result: KernelResult, reduction: str, count: int, weighted: bool) -> float:
+    """The mean or sum of a kernel result, in float64."""
+    loss_sum, weight_sum = result[0], result[1]
+    if reduction == "sum":
+        return loss_sum
+    total = weight_sum if weighted else count
+    # Empty input (or zero total weight) has no mean: NaN, as NumPy and PyTorch.
+    return loss_sum / total if total != 0 else math.nan
+
+
+def check_valid(result: KernelResult, invalid: Optional[Callable[[int], Exception]]) -> None:
+    if result[2] >= 0:
+        assert invalid is not None
+        raise invalid(result[2])
+
+
+def finish(
+    result: KernelResult,
     reduction: str,
     dtype: np.dtype,
+    return_grad: bool,
+    *,
+    count: int,
     weighted: bool,
-) -> LossResult:
-    """Turns a kernel's partial sums into the result of `reduction`."""
-    if reduction == PARTIAL:
-        return (loss_sum, weight_sum if weighted else float(count))  # type: ignore[return-value]
-    if reduction == "mean":
-        total = weight_sum if weighted else count
-        # Empty input (or zero total weight) has no mean: NaN, as NumPy and PyTorch.
-        return dtype.type(loss_sum / total if total != 0 else math.nan)
-    if reduction == "sum":
-        return dtype.type(loss_sum)
-    assert per_sample is not None
-    return per_sample
+    per_sample: Optional[Callable[[np.ndarray], Any]] = None,
+    grads: Optional[Callable[[Tuple[np.ndarray, ...]], Any]] = None,
+    invalid: Optional[Callable[[int], Exception]] = None,
+) -> Result:
+    """Every loss's result from its kernel's: the reduction, or the per-sample losses, and the
+    gradients when asked.
+
+    `count`: samples in the mean when unweighted; `weighted`: the kernel's weight total is the
+    mean's denominator (weights, masks, class weights). `per_sample` and `grads` shape the
+    kernel's outputs for the caller (default: as returned; the first gradient alone).
+    `invalid(first_invalid)` builds the error for data the kernel found invalid.
+    """
+    check_valid(result, invalid)
+    if _PARTIAL_SUMS.get():
+        return (result[0], result[1] if weighted else float(count))  # type: ignore[return-value]
+    value: Any
+    if reduction == "none":
+        value = result[3] if per_sample is None else per_sample(result[3])  # type: ignore[arg-type]
+    else:
+        value = dtype.type(_reduced(result, reduction, count, weighted))
+    if not return_grad:
+        return value
+    raw = result[4]
+    assert raw is not None
+    return value, (raw[0] if grads is None else grads(raw))
 
 
-KernelResult = Tuple[float, float, int, Optional[np.ndarray], Optional[np.ndarray]]
-InvalidReporter = Callable[[int], Exception]
+def finish_two(
+    first: KernelResult,
+    second: KernelResult,
+    reduction: str,
+    dtype: np.dtype,
+    return_grad: bool,
+    *,
+    counts: Tuple[int, int],
+    weighted: Tuple[bool, bool],
+    grads: Callable[[Tuple[np.ndarray, ...], Tuple[np.ndarray, ...]], Any],
+    name: str,
+) -> Result:
+    """A loss of two inputs of their own lengths (a discriminator's real and fake outputs):
+    its mean is the sum of each input's mean, its sum the sum of both, ``"none"`` the pair of
+    per-sample arrays; gradients are ``grads(first's, second's)``."""
+    if _PARTIAL_SUMS.get():
+        # The mean is a sum of two means over inputs of different lengths: not one ratio.
+        raise ValueError(f"{name} cannot be accumulated over chunks: its mean is the sum of "
+                         "a mean over d_real and a mean over d_fake")
+    value: Any
+    if reduction == "none":
+        value = (first[3], second[3])
+    else:
+        value = dtype.type(_reduced(first, reduction, counts[0], weighted[0]) +
+                           _reduced(second, reduction, counts[1], weighted[1]))
+    if not return_grad:
+        return value
+    assert first[4] is not None and second[4] is not None
+    return value, grads(first[4], second[4])
 
 
 def elementwise_loss(
-    kernel: Callable[..., KernelResult],
+    kernel: str,
     y_true: ArrayLike,
     y_pred: ArrayLike,
     sample_weight: Optional[ArrayLike],
@@ -195,30 +373,29 @@ def elementwise_loss(
     *,
     masked: bool = False,
     invalid: Optional[Callable[[np.ndarray, np.ndarray, int], Exception]] = None,
-    **params: Any,
-) -> Union[LossResult, Tuple[LossResult, np.ndarray]]:
-    """The whole call of an elementwise loss: validate, run the fused kernel once, reduce.
+    array_option: Optional[Callable[[np.ndarray], np.ndarray]] = None,
+    **options: float,
+) -> Result:
+    """The whole call of an elementwise loss: check, run its fused kernel once, finish.
 
     `masked`: the kernel masks some elements out (ignore_index), so its weight total is the
     mean's denominator. `invalid(y_true, y_pred, flat_index)` builds the exception for data
     the kernel found invalid; it gets the caller's arrays, so values show in their own dtypes.
+    `array_option(y_pred)` gives the kernel's per-element array option for the prepared
+    prediction, when the loss has one.
     """
-    check_reduction(reduction)
+    reduction = check_reduction(reduction)
+    return_grad = check_flag(return_grad, "return_grad")
     t_in, p_in = as_array(y_true, "y_true"), as_array(y_pred, "y_pred")
     t, p, dtype = prepare_pair(t_in, p_in)
     w = prepare_weight(sample_weight, p.shape, dtype)
-    loss_sum, weight_sum, first_invalid, per_sample, grad = kernel(
-        t, p, w, reduction == "none", bool(return_grad), reduction == "mean", **params
-    )
-    if first_invalid >= 0:
-        assert invalid is not None
-        raise invalid(t_in, p_in, first_invalid)
-    result = reduce(loss_sum, weight_sum, p.size, per_sample, reduction, dtype,
-                    w is not None or masked)
-    if return_grad:
-        assert grad is not None
-        return result, grad_like_input(grad, p_in.dtype)
-    return result
+    result = run_kernel(kernel, p, y_true=t, sample_weight=w,
+                        array_option=None if array_option is None else array_option(p),
+                        reduction=reduction, return_grad=return_grad, **options)
+    return finish(result, reduction, dtype, return_grad, count=p.size,
+                  weighted=w is not None or masked,
+                  grads=lambda g: grad_like_input(g[0], p_in.dtype),
+                  invalid=None if invalid is None else lambda i: invalid(t_in, p_in, i))
 
 
 def grad_like_input(grad: np.ndarray, input_dtype: np.dtype) -> np.ndarray:
@@ -229,34 +406,6 @@ def grad_like_input(grad: np.ndarray, input_dtype: np.dtype) -> np.ndarray:
 def position(shape: Tuple[int, ...], flat_index: int) -> Tuple[int, ...]:
     """The index tuple of a flat C-order position, for error messages."""
     return tuple(int(i) for i in np.unravel_index(flat_index, shape))
-
-
-def check_number(value: Any, name: str) -> float:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a number, got {show(value)}") from None
-
-
-def check_positive(value: Any, name: str) -> float:
-    number = check_number(value, name)
-    if not number > 0 or not math.isfinite(number):
-        raise ValueError(f"{name} must be a positive finite number, got {show(value)}")
-    return number
-
-
-def check_fraction(value: Any, name: str) -> float:
-    """A number in [0, 1] (label smoothing)."""
-    number = check_number(value, name)
-    if not 0.0 <= number <= 1.0:
-        raise ValueError(f"{name} must be in [0, 1], got {show(value)}")
-    return number
-
-
-def check_flag(value: Any, name: str) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {show(value)}")
-    return bool(value)
 
 
 def normalize_axis(axis: Any, ndim: int, name: str = "y_pred") -> int:
@@ -301,7 +450,7 @@ class Rows:
         """A row kernel's result for no rows, without the call: the kernels read every class
         weight first, and default ones for 2**40 classes would take 4 TiB in float32."""
         out = np.empty(0, self.matrix.dtype) if want_out else None
-        grad = np.empty(self.matrix.shape, self.matrix.dtype) if want_grad else None
+        grad = (np.empty(self.matrix.shape, self.matrix.dtype),) if want_grad else None
         return 0.0, 0.0, -1, out, grad
 
 
@@ -336,16 +485,8 @@ def row_result(
     dtype: np.dtype,
     return_grad: bool,
     invalid: Optional[Callable[[int], Exception]] = None,
-) -> Union[LossResult, Tuple[LossResult, np.ndarray]]:
-    """Reduces a row kernel's result; the kernel's weight total is the mean's denominator."""
-    loss_sum, weight_sum, first_invalid, per_row, grad = result
-    if first_invalid >= 0:
-        assert invalid is not None
-        raise invalid(first_invalid)
-    if per_row is not None:
-        per_row = per_row.reshape(rows.batch_shape)
-    value = reduce(loss_sum, weight_sum, rows.count, per_row, reduction, dtype, True)
-    if return_grad:
-        assert grad is not None
-        return value, rows.restore(grad)
-    return value
+) -> Result:
+    """Finishes a row kernel's result; its weight total is the mean's denominator."""
+    return finish(result, reduction, dtype, return_grad, count=rows.count, weighted=True,
+                  per_sample=lambda out: out.reshape(rows.batch_shape),
+                  grads=lambda g: rows.restore(g[0]), invalid=invalid)

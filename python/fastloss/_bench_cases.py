@@ -157,6 +157,10 @@ CASES: Dict[str, Case] = {
                   torch=lambda F, t, p: F.huber_loss(p, t, delta=1.0),
                   numexpr="where(abs(y_pred - y_true) <= 1, 0.5*(y_pred - y_true)**2, "
                           "abs(y_pred - y_true) - 0.5)"),
+    "log_cosh": Case(regression_pair, "y_pred = y_true + noise",
+                     torch=lambda F, t, p: (p - t).cosh().log().mean(),
+                     numexpr="abs(y_pred - y_true) + log1p(exp(-2*abs(y_pred - y_true)))"
+                             " - 0.6931471805599453"),
     # classification
     "binary_cross_entropy": Case(
         binary_logits, "logits, targets in {0,1}", {"from_logits": True},

@@ -1,33 +1,33 @@
-"""Name → function registry used by the CLI, the benchmark and `fastloss.get`."""
+"""The losses, declared once: ``@loss`` on a public loss function is its whole registration.
+
+The registry (`losses`, `get`: the CLI, the benchmark and ``fastloss.get``), each family
+module's runtime ``__all__`` (`exports`) and the package's follow from the declarations, in
+declaration order (families in the order the package imports them). Type checkers read the
+functions from the family modules themselves.
+"""
 
 from __future__ import annotations
 
 import difflib
-from typing import Callable, Dict, List
+from typing import Callable, Dict, List, TypeVar
 
-from . import adversarial, classification, count, embedding, regression
+_LOSSES: Dict[str, Callable[..., object]] = {}
 
-_LOSSES: Dict[str, Callable[..., object]] = {
-    "mse": regression.mse,
-    "mae": regression.mae,
-    "huber": regression.huber,
-    "binary_cross_entropy": classification.binary_cross_entropy,
-    "categorical_cross_entropy": classification.categorical_cross_entropy,
-    "sparse_categorical_cross_entropy": classification.sparse_categorical_cross_entropy,
-    "kl_divergence": classification.kl_divergence,
-    "hinge": classification.hinge,
-    "contrastive": embedding.contrastive,
-    "triplet": embedding.triplet,
-    "margin_ranking": embedding.margin_ranking,
-    "cosine_proximity": embedding.cosine_proximity,
-    "gan_discriminator": adversarial.gan_discriminator,
-    "gan_generator": adversarial.gan_generator,
-    "lsgan_discriminator": adversarial.lsgan_discriminator,
-    "lsgan_generator": adversarial.lsgan_generator,
-    "wasserstein_critic": adversarial.wasserstein_critic,
-    "wasserstein_generator": adversarial.wasserstein_generator,
-    "poisson": count.poisson,
-}
+F = TypeVar("F", bound=Callable[..., object])
+
+
+def loss(fn: F) -> F:
+    """Declares `fn` a public loss under its own name."""
+    name = fn.__name__
+    if name in _LOSSES:
+        raise RuntimeError(f"loss {name!r} is declared twice")
+    _LOSSES[name] = fn
+    return fn
+
+
+def exports(module: str) -> List[str]:
+    """The losses declared in `module` (a family module's ``__all__``)."""
+    return [name for name, fn in _LOSSES.items() if fn.__module__ == module]
 
 
 def losses() -> List[str]:

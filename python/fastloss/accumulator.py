@@ -96,8 +96,8 @@ class Accumulator:
 
     Notes
     -----
-    Each chunk's kernel returns the numerator and denominator of its mean (the private
-    ``reduction="_partial"``); both are added in float64 with Neumaier's compensated sum, and
+    Each chunk's kernel returns the numerator and denominator of its mean (through the
+    internal entry point ``_args.partial_sums``); both are added in float64 with Neumaier's compensated sum, and
     `result` divides once. The result equals the one-shot ``loss(..., reduction="mean")``
     within float rounding, not bit for bit, because the one-shot kernel adds its blocks in a
     pairwise tree whose shape depends on the input length. Measured over every loss with
@@ -169,11 +169,7 @@ class Accumulator:
         floats = [a for a in arrays if a.dtype.kind in "biuf"]
         dtype = _args.compute_dtype(*floats) if floats else np.dtype(np.float64)
         weight = {} if sample_weight is None else {"sample_weight": sample_weight}
-        result = self._fn(*arrays, reduction=_args.PARTIAL, **weight, **self.options)
-        if not (isinstance(result, tuple) and len(result) == 2):
-            raise ValueError(f"loss {self.name!r} cannot be accumulated over chunks: it does "
-                             "not report the partial sums of its mean")
-        loss_sum, denominator = result
+        loss_sum, denominator = _args.partial_sums(self._fn, *arrays, **weight, **self.options)
         self._numerator.add(float(loss_sum))
         self._denominator.add(float(denominator))
         self._dtype = dtype if self._dtype is None else np.promote_types(self._dtype, dtype)

@@ -25,38 +25,21 @@ The generator losses take one input and reduce like every elementwise loss.
 
 from __future__ import annotations
 
-import math
-from typing import Any, List, NamedTuple, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, List, NamedTuple, Optional, Tuple
 
 import numpy as np
 
-from . import _args, _core
-from ._args import ArrayLike, LossResult
-
-__all__ = [
-    "gan_discriminator",
-    "gan_generator",
-    "lsgan_discriminator",
-    "lsgan_generator",
-    "wasserstein_critic",
-    "wasserstein_generator",
-]
-
-Result = Union[LossResult, Tuple[Any, ...], Tuple[Any, Any]]
+from . import _args, _registry
+from ._args import ArrayLike, Result
 
 
 class _Term(NamedTuple):
-    loss_sum: float
-    denominator: float  # of the term's mean: the weight total, or the element count
-    per_sample: Optional[np.ndarray]
-    grad: Optional[np.ndarray]
+    """One input's kernel result, and how its mean and gradient are formed."""
 
-
-def _check_number(value: Any, name: str) -> float:
-    number = _args.check_number(value, name)
-    if not math.isfinite(number):
-        raise ValueError(f"{name} must be a finite number, got {_args.show(value)}")
-    return number
+    result: _args.KernelResult
+    count: int
+    weighted: bool
+    input_dtype: np.dtype
 
 
 def _inputs(named: List[Tuple[ArrayLike, str]]) -> Tuple[List[np.ndarray], np.dtype]:
@@ -79,59 +62,41 @@ def _pair_weights(sample_weight: Any) -> Tuple[Any, Any]:
     return sample_weight
 
 
-def _term(kind: str, d: np.ndarray, dtype: np.dtype, name: str, sample_weight: Any,
-          weight_name: str, reduction: str, return_grad: bool, *, from_logits: bool = True,
-          target: float = 0.0, sign: float = 1.0) -> _Term:
-    """One input's term, computed in `dtype`; the gradient comes back in `d`'s dtype."""
+def _term(kernel: str, d: np.ndarray, dtype: np.dtype, name: str, sample_weight: Any,
+          weight_name: str, reduction: str, return_grad: bool, **options: float) -> _Term:
+    """One input's term, computed in `dtype`."""
     w = _args.prepare_weight(sample_weight, d.shape, dtype, weight_name)
-    loss_sum, weight_sum, first_invalid, per, grad = _core.adversarial_term(
-        kind, _args.as_kernel_input(d, dtype), w, reduction == "none", return_grad,
-        reduction == "mean", from_logits, target, sign)
-    if first_invalid >= 0:
-        raise _args.DataError(f"{name} must hold probabilities in [0, 1] (pass from_logits=True "
-                              f"for logits); found {_args.show(d.flat[first_invalid])} at index "
-                              f"$index", index=_args.position(d.shape, first_invalid))
-    if grad is not None:
-        grad = _args.grad_like_input(grad, d.dtype)
-    return _Term(loss_sum, weight_sum if w is not None else float(d.size), per, grad)
+    result = _args.run_kernel(kernel, _args.as_kernel_input(d, dtype), sample_weight=w,
+                              reduction=reduction, return_grad=return_grad, **options)
+
+    def invalid(i: int) -> Exception:
+        return _args.DataError(f"{name} must hold probabilities in [0, 1] (pass from_logits=True "
+                               f"for logits); found {_args.show(d.flat[i])} at index $index",
+                               index=_args.position(d.shape, i))
+
+    _args.check_valid(result, invalid)
+    return _Term(result, d.size, w is not None, d.dtype)
 
 
 def _one(term: _Term, reduction: str, dtype: np.dtype, return_grad: bool) -> Result:
-    """A one-input loss's result, reduced like every elementwise loss."""
-    if reduction == _args.PARTIAL:
-        value: Any = (term.loss_sum, term.denominator)
-    elif reduction == "none":
-        value = term.per_sample
-    elif reduction == "sum":
-        value = dtype.type(term.loss_sum)
-    else:
-        value = dtype.type(term.loss_sum / term.denominator if term.denominator != 0
-                           else math.nan)
-    return (value, term.grad) if return_grad else value
+    """A one-input loss's result, finished like every elementwise loss."""
+    return _args.finish(term.result, reduction, dtype, return_grad, count=term.count,
+                        weighted=term.weighted,
+                        grads=lambda g: _args.grad_like_input(g[0], term.input_dtype))
 
 
-def _two(real: _Term, fake: _Term, reduction: str, dtype: np.dtype, return_grad: bool) -> Result:
+def _two(real: _Term, fake: _Term, reduction: str, dtype: np.dtype, return_grad: bool,
+         name: str) -> Result:
     """A discriminator loss's result: see the module docstring for the reductions."""
-    if reduction == "none":
-        value: Any = (real.per_sample, fake.per_sample)
-    elif reduction == "sum":
-        value = dtype.type(real.loss_sum + fake.loss_sum)
-    else:
-        total = 0.0
-        for t in (real, fake):
-            total += t.loss_sum / t.denominator if t.denominator != 0 else math.nan
-        value = dtype.type(total)
-    return (value, (real.grad, fake.grad)) if return_grad else value
+    return _args.finish_two(
+        real.result, fake.result, reduction, dtype, return_grad,
+        counts=(real.count, fake.count), weighted=(real.weighted, fake.weighted),
+        grads=lambda g_real, g_fake: (_args.grad_like_input(g_real[0], real.input_dtype),
+                                      _args.grad_like_input(g_fake[0], fake.input_dtype)),
+        name=name)
 
 
-def _check_two_reduction(reduction: str, name: str) -> None:
-    _args.check_reduction(reduction)
-    if reduction == _args.PARTIAL:
-        # The mean is a sum of two means over inputs of different lengths: not one ratio.
-        raise ValueError(f"{name} cannot be accumulated over chunks: its mean is the sum of "
-                         "a mean over d_real and a mean over d_fake")
-
-
+@_registry.loss
 def gan_discriminator(
     d_real: ArrayLike,
     d_fake: ArrayLike,
@@ -157,16 +122,31 @@ def gan_discriminator(
     ----------
     d_real, d_fake : array_like, any shapes
         Discriminator outputs on real and generated samples (logits or probabilities).
-    from_logits : bool
-    label_smoothing : float in [0, 1]
-    reduction : {"mean", "sum", "none"}
+    from_logits : bool, default True
+        The inputs are logits (True) or probabilities in [0, 1] (False).
+    label_smoothing : float in [0, 1], default 0.0
+        ``ε``: the real target becomes ``1 - ε`` (one-sided).
+    reduction : {"mean", "sum", "none"}, default "mean"
         ``"mean"`` is the mean over ``d_real`` plus the mean over ``d_fake``; ``"sum"`` the
         total; ``"none"`` the tuple ``(per_real, per_fake)``.
     sample_weight : tuple (w_real, w_fake), optional
         Each ``None`` or broadcastable to its input; each mean is weighted by its own weights.
-    return_grad : bool
+    return_grad : bool, default False
         Also return ``(grad_real, grad_fake)``.
 
+    Returns
+    -------
+    loss : NumPy scalar, or tuple of two ndarrays for ``reduction="none"``
+        ``"mean"`` and ``"sum"``: a NumPy scalar of the compute dtype (a mean over an empty
+        input is NaN); ``"none"``: ``(per_real, per_fake)``, the weighted per-sample terms
+        with the shapes of ``d_real`` and ``d_fake``.
+    grads : tuple of two ndarrays, only with ``return_grad=True``
+        ``(grad_real, grad_fake)``, the gradients of ``loss`` (for ``"none"``, of the sum of
+        both returned arrays) with respect to ``d_real`` and ``d_fake``, with their shapes.
+        The call returns ``(loss, (grad_real, grad_fake))``.
+
+    Notes
+    -----
     Equivalent to ``F.binary_cross_entropy_with_logits(d_real, torch.full_like(d_real, 1 - ε))
     + F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake))`` in PyTorch, and
     to the Keras DCGAN tutorial's ``BinaryCrossentropy(from_logits=True)(ones, real) +
@@ -181,22 +161,26 @@ def gan_discriminator(
     >>> per_real, per_fake = fastloss.gan_discriminator(real, fake, reduction="none")
     >>> per_fake.round(6)
     array([0.313262, 0.693147, 1.313262])
+    >>> loss, (grad_real, grad_fake) = fastloss.gan_discriminator(real, fake, return_grad=True)
+    >>> grad_real.round(6)  # (σ(x) - 1) / 2: the mean over d_real's 2 samples
+    array([-0.059601, -0.18877 ])
     """
-    _check_two_reduction(reduction, "gan_discriminator")
+    reduction = _args.check_reduction(reduction)
+    return_grad = _args.check_flag(return_grad, "return_grad")
     from_logits = _args.check_flag(from_logits, "from_logits")
     label_smoothing = _args.check_fraction(label_smoothing, "label_smoothing")
     w_real, w_fake = _pair_weights(sample_weight)
     (real, fake), dtype = _inputs([(d_real, "d_real"), (d_fake, "d_fake")])
-    g = bool(return_grad)
-    t_real = _term("gan", real, dtype, "d_real", w_real,
-                   "sample_weight[0] (weights of d_real)", reduction, g,
-                   from_logits=from_logits, target=1.0 - label_smoothing)
-    t_fake = _term("gan", fake, dtype, "d_fake", w_fake,
-                   "sample_weight[1] (weights of d_fake)", reduction, g,
-                   from_logits=from_logits, target=0.0)
-    return _two(t_real, t_fake, reduction, dtype, g)
+    t_real = _term("gan_term", real, dtype, "d_real", w_real,
+                   "sample_weight[0] (weights of d_real)", reduction, return_grad,
+                   from_logits=from_logits, target=1.0 - label_smoothing, sign=1.0)
+    t_fake = _term("gan_term", fake, dtype, "d_fake", w_fake,
+                   "sample_weight[1] (weights of d_fake)", reduction, return_grad,
+                   from_logits=from_logits, target=0.0, sign=1.0)
+    return _two(t_real, t_fake, reduction, dtype, return_grad, "gan_discriminator")
 
 
+@_registry.loss
 def gan_generator(
     d_fake: ArrayLike,
     *,
@@ -217,6 +201,34 @@ def gan_generator(
     respectively; from probabilities each log is clamped at -100 and values outside [0, 1]
     raise ``ValueError``. Elementwise: ``"none"`` keeps the shape of ``d_fake``.
 
+    Parameters
+    ----------
+    d_fake : array_like, any shape
+        Discriminator outputs on generated samples (logits or probabilities).
+    from_logits : bool, default True
+        ``d_fake`` holds logits (True) or probabilities in [0, 1] (False).
+    saturating : bool, default False
+        Use the minimax (saturating) objective instead of the non-saturating one.
+    reduction : {"mean", "sum", "none"}, default "mean"
+        ``"mean"`` is ``Σ wᵢℓᵢ / Σ wᵢ`` (unweighted: the mean over all elements),
+        ``"sum"`` is ``Σ wᵢℓᵢ``, ``"none"`` returns ``wᵢℓᵢ`` with the shape of ``d_fake``.
+    sample_weight : array_like, optional
+        Weights broadcastable to the shape of ``d_fake``.
+    return_grad : bool, default False
+        Also return the gradient with respect to ``d_fake``, computed in the same pass.
+
+    Returns
+    -------
+    loss : NumPy scalar, or ndarray for ``reduction="none"``
+        ``"mean"`` and ``"sum"``: a NumPy scalar of the compute dtype (NaN and 0 for an
+        empty input); ``"none"``: the array ``wᵢℓᵢ`` with the shape of ``d_fake``.
+    grad : ndarray, only with ``return_grad=True``
+        The gradient of ``loss`` (for ``"none"``, of the sum of the returned losses) with
+        respect to ``d_fake``, weights included, with its shape. The call returns
+        ``(loss, grad)``.
+
+    Notes
+    -----
     Equivalent to ``F.binary_cross_entropy_with_logits(d_fake, torch.ones_like(d_fake))``
     (non-saturating) and ``-F.binary_cross_entropy_with_logits(d_fake,
     torch.zeros_like(d_fake))`` (saturating); Keras: ``BinaryCrossentropy(from_logits=True)
@@ -230,18 +242,22 @@ def gan_generator(
     0.773224
     >>> round(float(fastloss.gan_generator(fake, saturating=True)), 6)
     -0.773224
+    >>> fastloss.gan_generator(np.array([0.5, 0.8]), from_logits=False, reduction="none",
+    ...                        return_grad=True)  # -log p and -1/p
+    (array([0.69314718, 0.22314355]), array([-2.  , -1.25]))
     """
-    _args.check_reduction(reduction)
+    reduction = _args.check_reduction(reduction)
+    return_grad = _args.check_flag(return_grad, "return_grad")
     from_logits = _args.check_flag(from_logits, "from_logits")
     saturating = _args.check_flag(saturating, "saturating")
     (fake,), dtype = _inputs([(d_fake, "d_fake")])
-    g = bool(return_grad)
-    term = _term("gan", fake, dtype, "d_fake", sample_weight, "sample_weight", reduction, g,
-                 from_logits=from_logits, target=0.0 if saturating else 1.0,
+    term = _term("gan_term", fake, dtype, "d_fake", sample_weight, "sample_weight", reduction,
+                 return_grad, from_logits=from_logits, target=0.0 if saturating else 1.0,
                  sign=-1.0 if saturating else 1.0)
-    return _one(term, reduction, dtype, g)
+    return _one(term, reduction, dtype, return_grad)
 
 
+@_registry.loss
 def lsgan_discriminator(
     d_real: ArrayLike,
     d_fake: ArrayLike,
@@ -260,6 +276,35 @@ def lsgan_discriminator(
     ``D(G(z)) - a`` (per sample, before the reduction). Reductions, weights and gradients of
     the two inputs as :func:`gan_discriminator`.
 
+    Parameters
+    ----------
+    d_real, d_fake : array_like, any shapes
+        Discriminator outputs on real and generated samples.
+    real_label : float, default 1.0
+        ``b``, the target of real samples; finite (else ``ValueError``).
+    fake_label : float, default 0.0
+        ``a``, the target of generated samples; finite (else ``ValueError``).
+    reduction : {"mean", "sum", "none"}, default "mean"
+        ``"mean"`` is the mean over ``d_real`` plus the mean over ``d_fake``; ``"sum"`` the
+        total; ``"none"`` the tuple ``(per_real, per_fake)``.
+    sample_weight : tuple (w_real, w_fake), optional
+        Each ``None`` or broadcastable to its input; each mean is weighted by its own weights.
+    return_grad : bool, default False
+        Also return ``(grad_real, grad_fake)``.
+
+    Returns
+    -------
+    loss : NumPy scalar, or tuple of two ndarrays for ``reduction="none"``
+        ``"mean"`` and ``"sum"``: a NumPy scalar of the compute dtype (a mean over an empty
+        input is NaN); ``"none"``: ``(per_real, per_fake)``, the weighted per-sample terms
+        ``½(D - target)²`` with the shapes of ``d_real`` and ``d_fake``.
+    grads : tuple of two ndarrays, only with ``return_grad=True``
+        ``(grad_real, grad_fake)``, the gradients of ``loss`` (for ``"none"``, of the sum of
+        both returned arrays) with respect to ``d_real`` and ``d_fake``, with their shapes.
+        The call returns ``(loss, (grad_real, grad_fake))``.
+
+    Notes
+    -----
     Equivalent to ``0.5 * F.mse_loss(d_real, torch.full_like(d_real, b)) + 0.5 *
     F.mse_loss(d_fake, torch.full_like(d_fake, a))`` and to Keras'
     ``0.5 * MeanSquaredError()`` on each part.
@@ -269,20 +314,26 @@ def lsgan_discriminator(
     >>> import numpy as np, fastloss
     >>> fastloss.lsgan_discriminator(np.array([0.5, 1.5]), np.array([0.0, 1.0, 2.0]))
     np.float64(0.9583333333333334)
+    >>> fastloss.lsgan_discriminator(np.array([0.5, 1.5]), np.array([0.0, 1.0, 2.0]),
+    ...                              real_label=0.5, fake_label=-0.5, reduction="none")
+    (array([0. , 0.5]), array([0.125, 1.125, 3.125]))
     """
-    _check_two_reduction(reduction, "lsgan_discriminator")
-    real_label = _check_number(real_label, "real_label")
-    fake_label = _check_number(fake_label, "fake_label")
+    reduction = _args.check_reduction(reduction)
+    return_grad = _args.check_flag(return_grad, "return_grad")
+    real_label = _args.check_finite(real_label, "real_label")
+    fake_label = _args.check_finite(fake_label, "fake_label")
     w_real, w_fake = _pair_weights(sample_weight)
     (real, fake), dtype = _inputs([(d_real, "d_real"), (d_fake, "d_fake")])
-    g = bool(return_grad)
-    t_real = _term("lsgan", real, dtype, "d_real", w_real,
-                   "sample_weight[0] (weights of d_real)", reduction, g, target=real_label)
-    t_fake = _term("lsgan", fake, dtype, "d_fake", w_fake,
-                   "sample_weight[1] (weights of d_fake)", reduction, g, target=fake_label)
-    return _two(t_real, t_fake, reduction, dtype, g)
+    t_real = _term("lsgan_term", real, dtype, "d_real", w_real,
+                   "sample_weight[0] (weights of d_real)", reduction, return_grad,
+                   target=real_label)
+    t_fake = _term("lsgan_term", fake, dtype, "d_fake", w_fake,
+                   "sample_weight[1] (weights of d_fake)", reduction, return_grad,
+                   target=fake_label)
+    return _two(t_real, t_fake, reduction, dtype, return_grad, "lsgan_discriminator")
 
 
+@_registry.loss
 def lsgan_generator(
     d_fake: ArrayLike,
     *,
@@ -294,23 +345,56 @@ def lsgan_generator(
     """The least-squares GAN generator's loss ``½·E[(D(G(z)) - c)²]``, ``c = target``.
 
     Gradient ``D(G(z)) - c`` per sample. Elementwise: ``"none"`` keeps the shape of
-    ``d_fake``. Equivalent to ``0.5 * F.mse_loss(d_fake, torch.full_like(d_fake, c))``.
+    ``d_fake``.
+
+    Parameters
+    ----------
+    d_fake : array_like, any shape
+        Discriminator outputs on generated samples.
+    target : float, default 1.0
+        ``c``, the value the generator wants D to output; finite (else ``ValueError``).
+    reduction : {"mean", "sum", "none"}, default "mean"
+        ``"mean"`` is ``Σ wᵢℓᵢ / Σ wᵢ`` (unweighted: the mean over all elements),
+        ``"sum"`` is ``Σ wᵢℓᵢ``, ``"none"`` returns ``wᵢℓᵢ`` with the shape of ``d_fake``.
+    sample_weight : array_like, optional
+        Weights broadcastable to the shape of ``d_fake``.
+    return_grad : bool, default False
+        Also return the gradient with respect to ``d_fake``, computed in the same pass.
+
+    Returns
+    -------
+    loss : NumPy scalar, or ndarray for ``reduction="none"``
+        ``"mean"`` and ``"sum"``: a NumPy scalar of the compute dtype (NaN and 0 for an
+        empty input); ``"none"``: the array ``wᵢℓᵢ`` with the shape of ``d_fake``.
+    grad : ndarray, only with ``return_grad=True``
+        The gradient of ``loss`` (for ``"none"``, of the sum of the returned losses) with
+        respect to ``d_fake``, weights included, with its shape. The call returns
+        ``(loss, grad)``.
+
+    Notes
+    -----
+    Equivalent to ``0.5 * F.mse_loss(d_fake, torch.full_like(d_fake, c))``, and to Keras'
+    ``0.5 * MeanSquaredError()(c * ones, fake)``.
 
     Examples
     --------
     >>> import numpy as np, fastloss
     >>> fastloss.lsgan_generator(np.array([0.0, 1.0, 2.0]))
     np.float64(0.3333333333333333)
+    >>> fastloss.lsgan_generator(np.array([0.0, 1.0, 2.0]), target=0.5, reduction="sum",
+    ...                          return_grad=True)
+    (np.float64(1.375), array([-0.5,  0.5,  1.5]))
     """
-    _args.check_reduction(reduction)
-    target = _check_number(target, "target")
+    reduction = _args.check_reduction(reduction)
+    return_grad = _args.check_flag(return_grad, "return_grad")
+    target = _args.check_finite(target, "target")
     (fake,), dtype = _inputs([(d_fake, "d_fake")])
-    g = bool(return_grad)
-    term = _term("lsgan", fake, dtype, "d_fake", sample_weight, "sample_weight", reduction, g,
-                 target=target)
-    return _one(term, reduction, dtype, g)
+    term = _term("lsgan_term", fake, dtype, "d_fake", sample_weight, "sample_weight", reduction,
+                 return_grad, target=target)
+    return _one(term, reduction, dtype, return_grad)
 
 
+@_registry.loss
 def wasserstein_critic(
     d_real: ArrayLike,
     d_fake: ArrayLike,
@@ -329,6 +413,31 @@ def wasserstein_critic(
     :func:`gan_discriminator`. The Lipschitz constraint (clipping, gradient penalty) is not
     part of the loss.
 
+    Parameters
+    ----------
+    d_real, d_fake : array_like, any shapes
+        Critic outputs (unbounded scores) on real and generated samples.
+    reduction : {"mean", "sum", "none"}, default "mean"
+        ``"mean"`` is the mean over ``d_fake`` minus the mean over ``d_real``; ``"sum"`` the
+        total of the per-sample terms; ``"none"`` the tuple ``(per_real, per_fake)``.
+    sample_weight : tuple (w_real, w_fake), optional
+        Each ``None`` or broadcastable to its input; each mean is weighted by its own weights.
+    return_grad : bool, default False
+        Also return ``(grad_real, grad_fake)``.
+
+    Returns
+    -------
+    loss : NumPy scalar, or tuple of two ndarrays for ``reduction="none"``
+        ``"mean"`` and ``"sum"``: a NumPy scalar of the compute dtype (a mean over an empty
+        input is NaN); ``"none"``: ``(-w·d_real, w·d_fake)`` with the inputs' shapes.
+    grads : tuple of two ndarrays, only with ``return_grad=True``
+        ``(grad_real, grad_fake)``, the gradients of ``loss`` (for ``"none"``, of the sum of
+        both returned arrays) with respect to ``d_real`` and ``d_fake``, with their shapes:
+        ``-w/Σw`` and ``w/Σw`` for ``"mean"``. The call returns
+        ``(loss, (grad_real, grad_fake))``.
+
+    Notes
+    -----
     Equivalent to ``d_fake.mean() - d_real.mean()`` on ``torch`` tensors, or
     ``keras.ops.mean(d_fake) - keras.ops.mean(d_real)``.
 
@@ -337,18 +446,22 @@ def wasserstein_critic(
     >>> import numpy as np, fastloss
     >>> fastloss.wasserstein_critic(np.array([1.0, 3.0]), np.array([-1.0, 0.5, 0.0]))
     np.float64(-2.1666666666666665)
+    >>> fastloss.wasserstein_critic(np.array([1.0, 3.0]), np.array([-1.0, 0.5, 0.0]),
+    ...                             reduction="none", sample_weight=(np.array([2.0, 1.0]), None))
+    (array([-2., -3.]), array([-1. ,  0.5,  0. ]))
     """
-    _check_two_reduction(reduction, "wasserstein_critic")
+    reduction = _args.check_reduction(reduction)
+    return_grad = _args.check_flag(return_grad, "return_grad")
     w_real, w_fake = _pair_weights(sample_weight)
     (real, fake), dtype = _inputs([(d_real, "d_real"), (d_fake, "d_fake")])
-    g = bool(return_grad)
-    t_real = _term("wasserstein", real, dtype, "d_real", w_real,
-                   "sample_weight[0] (weights of d_real)", reduction, g, sign=-1.0)
-    t_fake = _term("wasserstein", fake, dtype, "d_fake", w_fake,
-                   "sample_weight[1] (weights of d_fake)", reduction, g, sign=1.0)
-    return _two(t_real, t_fake, reduction, dtype, g)
+    t_real = _term("wasserstein_term", real, dtype, "d_real", w_real,
+                   "sample_weight[0] (weights of d_real)", reduction, return_grad, sign=-1.0)
+    t_fake = _term("wasserstein_term", fake, dtype, "d_fake", w_fake,
+                   "sample_weight[1] (weights of d_fake)", reduction, return_grad, sign=1.0)
+    return _two(t_real, t_fake, reduction, dtype, return_grad, "wasserstein_critic")
 
 
+@_registry.loss
 def wasserstein_generator(
     d_fake: ArrayLike,
     *,
@@ -359,18 +472,51 @@ def wasserstein_generator(
     """The Wasserstein GAN generator's loss ``-E[D(G(z))]``.
 
     Per-sample terms ``-D(G(z))``, gradient -1 per sample before the reduction.
-    Elementwise: ``"none"`` keeps the shape of ``d_fake``. Equivalent to
-    ``-d_fake.mean()`` on ``torch`` tensors, or ``-keras.ops.mean(d_fake)``.
+    Elementwise: ``"none"`` keeps the shape of ``d_fake``.
+
+    Parameters
+    ----------
+    d_fake : array_like, any shape
+        Critic outputs (unbounded scores) on generated samples.
+    reduction : {"mean", "sum", "none"}, default "mean"
+        ``"mean"`` is ``Σ wᵢℓᵢ / Σ wᵢ`` (unweighted: the mean over all elements),
+        ``"sum"`` is ``Σ wᵢℓᵢ``, ``"none"`` returns ``wᵢℓᵢ = -wᵢ·d_fakeᵢ`` with the shape
+        of ``d_fake``.
+    sample_weight : array_like, optional
+        Weights broadcastable to the shape of ``d_fake``.
+    return_grad : bool, default False
+        Also return the gradient with respect to ``d_fake``, computed in the same pass.
+
+    Returns
+    -------
+    loss : NumPy scalar, or ndarray for ``reduction="none"``
+        ``"mean"`` and ``"sum"``: a NumPy scalar of the compute dtype (NaN and 0 for an
+        empty input); ``"none"``: the array ``wᵢℓᵢ`` with the shape of ``d_fake``.
+    grad : ndarray, only with ``return_grad=True``
+        The gradient of ``loss`` (for ``"none"``, of the sum of the returned losses) with
+        respect to ``d_fake``, weights included (``-w/Σw`` for ``"mean"``), with its shape.
+        The call returns ``(loss, grad)``.
+
+    Notes
+    -----
+    Equivalent to ``-d_fake.mean()`` on ``torch`` tensors, or ``-keras.ops.mean(d_fake)``.
 
     Examples
     --------
     >>> import numpy as np, fastloss
     >>> fastloss.wasserstein_generator(np.array([-1.0, 0.5, 3.0]))
     np.float64(-0.8333333333333334)
+    >>> fastloss.wasserstein_generator(np.array([-1.0, 0.5, 3.0]),
+    ...                                sample_weight=np.array([1.0, 1.0, 2.0]), return_grad=True)
+    (np.float64(-1.375), array([-0.25, -0.25, -0.5 ]))
     """
-    _args.check_reduction(reduction)
+    reduction = _args.check_reduction(reduction)
+    return_grad = _args.check_flag(return_grad, "return_grad")
     (fake,), dtype = _inputs([(d_fake, "d_fake")])
-    g = bool(return_grad)
-    term = _term("wasserstein", fake, dtype, "d_fake", sample_weight, "sample_weight",
-                 reduction, g, sign=-1.0)
-    return _one(term, reduction, dtype, g)
+    term = _term("wasserstein_term", fake, dtype, "d_fake", sample_weight, "sample_weight",
+                 reduction, return_grad, sign=-1.0)
+    return _one(term, reduction, dtype, return_grad)
+
+
+if not TYPE_CHECKING:  # type checkers read the functions above
+    __all__ = _registry.exports(__name__)

@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-import operator
-from typing import Any, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Optional, Tuple
 
 import numpy as np
 
-from . import _args, _core
-from ._args import ArrayLike, LossResult, Rows
-
-__all__ = [
-    "binary_cross_entropy",
-    "categorical_cross_entropy",
-    "sparse_categorical_cross_entropy",
-    "kl_divergence",
-    "hinge",
-]
-
-Result = Union[LossResult, Tuple[LossResult, np.ndarray]]
+from . import _args, _registry
+from ._args import ArrayLike, Result, Rows
 
 
 def _out_of_range(name: str, what: str, a: np.ndarray, flat_index: int, hint: str = "") -> Exception:
@@ -26,6 +15,7 @@ def _out_of_range(name: str, what: str, a: np.ndarray, flat_index: int, hint: st
                            f"at index $index{hint}", index=_args.position(a.shape, flat_index))
 
 
+@_registry.loss
 def binary_cross_entropy(
     y_true: ArrayLike,
     y_pred: ArrayLike,
@@ -55,22 +45,45 @@ def binary_cross_entropy(
     ----------
     y_true, y_pred : array_like, same shape
         Targets (hard or soft, in [0, 1]) and probabilities in [0, 1] or logits. Values
-        outside [0, 1] raise ``ValueError`` naming the first offending index (checked inside
-        the kernel, in the same pass).
-    from_logits : bool
+        outside [0, 1] (of ``y_true``, and of ``y_pred`` unless ``from_logits``) raise
+        ``ValueError`` naming the first offending index (checked inside the kernel, in the
+        same pass).
+    from_logits : bool, default False
         ``y_pred`` holds logits.
     eps : float, optional
         Clip probabilities to ``[eps, 1 - eps]`` (0 < eps < 0.5) instead of clamping logs.
+        Default None: logs clamped at -100.
     pos_weight : float or array_like, optional
         Weight of the positive term, a scalar or broadcastable to ``y_pred`` (PyTorch's
         per-class ``pos_weight`` of shape ``(C,)`` broadcasts along the last axis).
-    label_smoothing : float in [0, 1]
+        Default None: 1.
+    label_smoothing : float in [0, 1], default 0.0
+        ``ε`` above: targets become ``(1 - ε)·y + ε/2``.
     ignore_index : number, optional
         Elements whose target equals this value contribute no loss and no gradient, and do
         not count in the mean.
-    reduction, sample_weight, return_grad
-        As for every loss: ``"mean"`` is ``Σ w·l / Σ w`` over the non-ignored elements.
+    reduction : {"mean", "sum", "none"}, default "mean"
+        ``"mean"`` is ``Σ w·l / Σ w`` over the non-ignored elements (unweighted: their
+        count), ``"sum"`` is ``Σ w·l``, ``"none"`` returns ``w·l`` with the shape of the
+        inputs.
+    sample_weight : array_like, optional
+        Weights broadcastable to the shape of the inputs.
+    return_grad : bool, default False
+        Also return the gradient with respect to ``y_pred``, computed in the same pass.
 
+    Returns
+    -------
+    loss : NumPy scalar, or ndarray for ``reduction="none"``
+        ``"mean"`` and ``"sum"``: a NumPy scalar of the compute dtype; the mean is NaN
+        when no element counts (empty input, or every target ignored). ``"none"``: the
+        array ``w·l`` with the shape of the inputs, 0 at ignored elements.
+    grad : ndarray, only with ``return_grad=True``
+        The gradient of ``loss`` (for ``"none"``, of the sum of the returned losses) with
+        respect to ``y_pred``, weights included, with the shape of ``y_pred`` (float16 for
+        a float16 ``y_pred``, else the compute dtype). The call returns ``(loss, grad)``.
+
+    Notes
+    -----
     Equivalent to ``torch.nn.functional.binary_cross_entropy(y_pred, y_true)`` and, with
     ``from_logits=True``, ``binary_cross_entropy_with_logits(y_pred, y_true,
     pos_weight=...)``; ``keras.losses.BinaryCrossentropy(from_logits, label_smoothing)`` is
@@ -82,8 +95,14 @@ def binary_cross_entropy(
     >>> y = np.array([1.0, 0.0, 1.0])
     >>> round(float(fastloss.binary_cross_entropy(y, np.array([0.9, 0.2, 0.6]))), 6)
     0.279777
-    >>> round(float(fastloss.binary_cross_entropy(y, np.array([2.0, -1.0, 0.5]), from_logits=True)), 6)
+    >>> logits = np.array([2.0, -1.0, 0.5])
+    >>> round(float(fastloss.binary_cross_entropy(y, logits, from_logits=True)), 6)
     0.304756
+    >>> loss, grad = fastloss.binary_cross_entropy(np.array([1.0, 0.0, -1.0]),
+    ...                                            np.array([0.9, 0.2, 0.5]),
+    ...                                            ignore_index=-1, return_grad=True)
+    >>> round(float(loss), 6), grad.round(6)
+    (0.164252, array([-0.555556,  0.625   ,  0.      ]))
     """
     from_logits = _args.check_flag(from_logits, "from_logits")
     label_smoothing = _args.check_fraction(label_smoothing, "label_smoothing")
@@ -94,29 +113,19 @@ def binary_cross_entropy(
             raise ValueError(f"eps must be in (0, 0.5), got {_args.show(eps)}")
         clip_low, clip_high = eps_value, 1.0 - eps_value
     has_ignore = ignore_index is not None
-    ignore_value = 0.0
-    if has_ignore:
-        try:
-            ignore_value = float(ignore_index)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            raise TypeError(f"ignore_index must be a number, got {_args.show(ignore_index)}"
-                            ) from None
+    ignore_value = _args.check_number(ignore_index, "ignore_index") if has_ignore else 0.0
     pw_scalar, pw_array = 1.0, None
     if pos_weight is not None:
-        pw = np.asarray(pos_weight)
+        pw = _args.as_array(pos_weight, "pos_weight")
+        _args.check_numeric(pw, "pos_weight")
         if pw.ndim == 0:
             pw_scalar = float(pw)
         else:
             pw_array = pw
 
-    def kernel(t: np.ndarray, p: np.ndarray, w: Any, *flags: bool) -> _args.KernelResult:
-        pw_full = None
-        if pw_array is not None:
-            pw_full = _args.prepare_weight(pw_array, p.shape, p.dtype, name="pos_weight")
-        return _core.binary_cross_entropy(
-            t, p, w, *flags, from_logits=from_logits, clip_low=clip_low, clip_high=clip_high,
-            pos_weight=pw_scalar, pos_weight_array=pw_full, label_smoothing=label_smoothing,
-            has_ignore=has_ignore, ignore_value=ignore_value)
+    def per_element_pos_weight(p: np.ndarray) -> np.ndarray:
+        return _args.prepare_weight(pw_array, p.shape, p.dtype,  # type: ignore[return-value]
+                                    name="pos_weight")
 
     def invalid(t: np.ndarray, p: np.ndarray, i: int) -> Exception:
         if not from_logits and not 0.0 <= p.flat[i] <= 1.0:
@@ -124,10 +133,15 @@ def binary_cross_entropy(
                                  " (pass from_logits=True for logits)")
         return _out_of_range("y_true", "targets in [0, 1]", t, i)
 
-    return _args.elementwise_loss(kernel, y_true, y_pred, sample_weight, reduction, return_grad,
-                                  masked=has_ignore, invalid=invalid)
+    return _args.elementwise_loss(
+        "binary_cross_entropy", y_true, y_pred, sample_weight, reduction, return_grad,
+        masked=has_ignore, invalid=invalid,
+        array_option=None if pw_array is None else per_element_pos_weight,
+        from_logits=from_logits, clip_low=clip_low, clip_high=clip_high, pos_weight=pw_scalar,
+        label_smoothing=label_smoothing, has_ignore=has_ignore, ignore_value=ignore_value)
 
 
+@_registry.loss
 def hinge(
     y_true: ArrayLike,
     y_pred: ArrayLike,
@@ -143,21 +157,56 @@ def hinge(
     ``-y`` where the margin ``1 - y·ŷ`` is positive and 0 elsewhere. Elementwise: ``"none"``
     keeps the shape of the inputs; ``"mean"`` is over all elements.
 
+    Parameters
+    ----------
+    y_true : array_like
+        Labels in {-1, +1}, or {0, 1} with 0 read as -1 (each element is mapped on its own,
+        so -1, 0 and 1 may be mixed). Other values raise ``ValueError``.
+    y_pred : array_like, same shape as ``y_true``
+        Predicted scores (decision values, not probabilities).
+    reduction : {"mean", "sum", "none"}, default "mean"
+        ``"mean"`` is ``Σ w·l / Σ w`` (unweighted: the mean over all elements), ``"sum"``
+        is ``Σ w·l``, ``"none"`` returns ``w·l`` with the shape of the inputs.
+    sample_weight : array_like, optional
+        Weights broadcastable to the shape of the inputs.
+    return_grad : bool, default False
+        Also return the gradient with respect to ``y_pred``, computed in the same pass.
+
+    Returns
+    -------
+    loss : NumPy scalar, or ndarray for ``reduction="none"``
+        ``"mean"`` and ``"sum"``: a NumPy scalar of the compute dtype (NaN and 0 for an
+        empty input); ``"none"``: the array ``w·l`` with the shape of the inputs.
+    grad : ndarray, only with ``return_grad=True``
+        The gradient of ``loss`` (for ``"none"``, of the sum of the returned losses) with
+        respect to ``y_pred``, weights included, with the shape of ``y_pred`` (float16 for
+        a float16 ``y_pred``, else the compute dtype). The call returns ``(loss, grad)``.
+
+    Notes
+    -----
     Equivalent to ``keras.losses.Hinge()`` (whose mean over the last axis then over the
     batch equals the mean over all elements) and to
-    ``torch.clamp(1 - y_true * y_pred, min=0).mean()``.
+    ``torch.clamp(1 - y_true * y_pred, min=0).mean()`` for labels in {-1, +1}. Keras maps
+    0/1 labels to ±1 only when every label is 0 or 1, and the PyTorch form not at all, so
+    labels that mix 0 with -1 (as in the first example below) give other values there.
 
     Examples
     --------
     >>> import numpy as np, fastloss
     >>> float(fastloss.hinge(np.array([1, -1, 1, 0]), np.array([0.3, -2.0, 1.5, 0.5])))
     0.55
+    >>> loss, grad = fastloss.hinge(np.array([1, -1, 1, 0]), np.array([0.3, -2.0, 1.5, 0.5]),
+    ...                             reduction="none", return_grad=True)
+    >>> loss
+    array([0.7, 0. , 0. , 1.5])
+    >>> grad  # -y where the margin is positive, else (negative) zero
+    array([-1., -0., -0.,  1.])
     """
 
     def invalid(t: np.ndarray, p: np.ndarray, i: int) -> Exception:
         return _out_of_range("y_true", "labels in {-1, 1} or {0, 1}", t, i)
 
-    return _args.elementwise_loss(_core.hinge, y_true, y_pred, sample_weight, reduction,
+    return _args.elementwise_loss("hinge", y_true, y_pred, sample_weight, reduction,
                                   return_grad, invalid=invalid)
 
 
@@ -200,6 +249,7 @@ def _dense_rows(
     return rows, rows.like(t, dtype), None if sw is None else sw.reshape(-1), dtype
 
 
+@_registry.loss
 def categorical_cross_entropy(
     y_true: ArrayLike,
     y_pred: ArrayLike,
@@ -227,6 +277,43 @@ def categorical_cross_entropy(
     weighted by ``sample_weight`` (class weights do not enter the denominator, as in
     PyTorch for probability targets).
 
+    Parameters
+    ----------
+    y_true : array_like, same shape as ``y_pred``
+        One-hot or soft targets in [0, 1] along ``axis`` (rows are not renormalized).
+        A value outside [0, 1] raises ``ValueError`` naming its row and class.
+    y_pred : array_like, at least 1-d, ``C`` classes along ``axis``
+        Probabilities in [0, 1], or logits with ``from_logits=True``; ``C >= 1``.
+    from_logits : bool, default False
+        ``y_pred`` holds logits (a log-softmax is fused into the kernel).
+    axis : int, default -1
+        The class axis of both arrays.
+    label_smoothing : float in [0, 1], default 0.0
+        ``ε`` above: targets become ``(1 - ε)·y + ε/C``.
+    class_weight : array_like, shape (C,), optional
+        Weight ``w_c`` of each class. Default None: all 1.
+    reduction : {"mean", "sum", "none"}, default "mean"
+        ``"mean"`` is ``Σ wᵢℓᵢ / Σ wᵢ`` over rows (unweighted: the mean over rows),
+        ``"sum"`` is ``Σ wᵢℓᵢ``, ``"none"`` returns ``wᵢℓᵢ`` per row.
+    sample_weight : array_like, optional
+        One weight per row, broadcastable to the shape of ``y_pred`` without ``axis``.
+    return_grad : bool, default False
+        Also return the gradient with respect to ``y_pred``, computed in the same pass.
+
+    Returns
+    -------
+    loss : NumPy scalar, or ndarray for ``reduction="none"``
+        ``"mean"`` and ``"sum"``: a NumPy scalar of the compute dtype (NaN and 0 when
+        there are no rows); ``"none"``: the per-row losses ``wᵢℓᵢ``, with the shape of
+        ``y_pred`` without ``axis``.
+    grad : ndarray, only with ``return_grad=True``
+        The gradient of ``loss`` (for ``"none"``, of the sum of the returned losses) with
+        respect to ``y_pred``, weights included, in the shape (and class axis) of
+        ``y_pred`` (float16 for a float16 ``y_pred``, else the compute dtype). The call
+        returns ``(loss, grad)``.
+
+    Notes
+    -----
     Equivalent to ``torch.nn.functional.cross_entropy(y_pred, y_true, weight=class_weight,
     label_smoothing=ε)`` with probability targets (logits, class axis 1 there) and to
     ``keras.losses.CategoricalCrossentropy(from_logits, label_smoothing, axis)``.
@@ -238,19 +325,26 @@ def categorical_cross_entropy(
     >>> onehot = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
     >>> round(float(fastloss.categorical_cross_entropy(onehot, logits, from_logits=True)), 6)
     1.668117
+    >>> probs = np.array([[0.2, 0.8], [0.6, 0.4]])
+    >>> fastloss.categorical_cross_entropy(np.array([[0.0, 1.0], [1.0, 0.0]]), probs,
+    ...                                    class_weight=np.array([1.0, 2.0]),
+    ...                                    reduction="none").round(6)
+    array([0.446287, 0.510826])
     """
     from_logits = _args.check_flag(from_logits, "from_logits")
     label_smoothing = _args.check_fraction(label_smoothing, "label_smoothing")
-    _args.check_reduction(reduction)
+    reduction = _args.check_reduction(reduction)
+    return_grad = _args.check_flag(return_grad, "return_grad")
     rows, targets, sw, dtype = _dense_rows(y_true, y_pred, axis, sample_weight)
     cw = _args.prepare_class_weight(class_weight, rows, dtype)
     if rows.count == 0:
-        result = rows.no_rows(reduction == "none", bool(return_grad))
+        result = rows.no_rows(reduction == "none", return_grad)
     else:
-        result = _core.categorical_cross_entropy(
-            targets, None, rows.matrix, sw, cw,
-            reduction == "none", bool(return_grad), reduction == "mean", from_logits,
-            label_smoothing, False, 0)
+        result = _args.run_kernel(
+            "categorical_cross_entropy", rows.matrix, y_true=targets, sample_weight=sw,
+            class_weight=cw, reduction=reduction, return_grad=return_grad,
+            from_logits=from_logits, label_smoothing=label_smoothing, has_ignore=False,
+            ignore_index=0)
 
     def invalid(row: int) -> Exception:
         pos = _args.position(rows.batch_shape, row)
@@ -261,6 +355,7 @@ def categorical_cross_entropy(
     return _args.row_result(result, rows, reduction, dtype, return_grad, invalid)
 
 
+@_registry.loss
 def sparse_categorical_cross_entropy(
     y_true: ArrayLike,
     y_pred: ArrayLike,
@@ -287,6 +382,46 @@ def sparse_categorical_cross_entropy(
     mean; when every target is ignored that is 0/0 and the mean is NaN (``"sum"`` is 0 and
     the gradient is all zeros), as in PyTorch.
 
+    Parameters
+    ----------
+    y_true : array_like of integers, shape of ``y_pred`` without ``axis``
+        Class ids in ``[0, C)`` (or ``ignore_index``), one per row; a non-integer dtype
+        raises ``TypeError``.
+    y_pred : array_like, at least 1-d, ``C`` classes along ``axis``
+        Probabilities in [0, 1], or logits with ``from_logits=True``; ``C >= 1``.
+    from_logits : bool, default False
+        ``y_pred`` holds logits (a log-softmax is fused into the kernel).
+    axis : int, default -1
+        The class axis of ``y_pred``.
+    ignore_index : int, optional
+        Label of rows that contribute no loss, no gradient and no weight to the mean
+        (PyTorch uses -100). Default None: every label must be a class id.
+    class_weight : array_like, shape (C,), optional
+        Weight ``w_c`` of each class. Default None: all 1.
+    label_smoothing : float in [0, 1], default 0.0
+        ``ε`` above.
+    reduction : {"mean", "sum", "none"}, default "mean"
+        ``"mean"`` is ``Σ sᵢℓᵢ / Σ sᵢ·w_{kᵢ}`` over non-ignored rows (``s`` the sample
+        weights, 1 if not given), ``"sum"`` is ``Σ sᵢℓᵢ``, ``"none"`` returns ``sᵢℓᵢ`` per
+        row (0 for ignored rows).
+    sample_weight : array_like, optional
+        One weight per row, broadcastable to the shape of ``y_true``.
+    return_grad : bool, default False
+        Also return the gradient with respect to ``y_pred``, computed in the same pass.
+
+    Returns
+    -------
+    loss : NumPy scalar, or ndarray for ``reduction="none"``
+        ``"mean"`` and ``"sum"``: a NumPy scalar of the compute dtype (NaN and 0 when no
+        row counts); ``"none"``: the per-row losses with the shape of ``y_true``.
+    grad : ndarray, only with ``return_grad=True``
+        The gradient of ``loss`` (for ``"none"``, of the sum of the returned losses) with
+        respect to ``y_pred``, weights included, in the shape (and class axis) of
+        ``y_pred`` (float16 for a float16 ``y_pred``, else the compute dtype); zero rows
+        where the label is ignored. The call returns ``(loss, grad)``.
+
+    Notes
+    -----
     Equivalent to ``torch.nn.functional.cross_entropy(y_pred, y_true, weight=class_weight,
     ignore_index=ignore_index, label_smoothing=ε)`` (logits, class axis 1 there) and
     ``keras.losses.SparseCategoricalCrossentropy(from_logits, ignore_class=...)``.
@@ -298,10 +433,22 @@ def sparse_categorical_cross_entropy(
     >>> round(float(fastloss.sparse_categorical_cross_entropy(np.array([0, 1]), logits,
     ...                                                       from_logits=True)), 6)
     1.668117
+
+    A weighted mean divides by the class weights of the non-ignored labels (here 3 + 1):
+
+    >>> logits = np.log(np.array([[0.2, 0.8], [0.6, 0.4], [0.5, 0.5]]))
+    >>> options = dict(from_logits=True, ignore_index=-100, class_weight=np.array([1.0, 3.0]))
+    >>> labels = np.array([1, 0, -100])
+    >>> fastloss.sparse_categorical_cross_entropy(labels, logits, reduction="none",
+    ...                                           **options).round(6)
+    array([0.669431, 0.510826, 0.      ])
+    >>> round(float(fastloss.sparse_categorical_cross_entropy(labels, logits, **options)), 6)
+    0.295064
     """
     from_logits = _args.check_flag(from_logits, "from_logits")
     label_smoothing = _args.check_fraction(label_smoothing, "label_smoothing")
-    _args.check_reduction(reduction)
+    reduction = _args.check_reduction(reduction)
+    return_grad = _args.check_flag(return_grad, "return_grad")
     p, axis = _row_inputs(y_pred, axis)
     labels = _args.as_array(y_true, "y_true")
     if labels.dtype.kind not in "iu":
@@ -312,25 +459,22 @@ def sparse_categorical_cross_entropy(
             f"y_true must have the shape of y_pred without axis {axis}: expected $per_sample, "
             f"got $y_true", per_sample=expected, y_true=labels.shape)
     has_ignore = ignore_index is not None
-    ignore = 0
-    if has_ignore:
-        try:
-            ignore = operator.index(ignore_index)  # type: ignore[arg-type]
-        except TypeError:
-            raise TypeError(f"ignore_index must be an integer, got {_args.show(ignore_index)}"
-                            ) from None
+    ignore = _args.check_integer(ignore_index, "ignore_index") if has_ignore else 0
+    if not -2**53 <= ignore <= 2**53:  # the kernel reads options as float64
+        raise ValueError(f"ignore_index must be within ±2**53, got {ignore}")
     dtype = _args.compute_dtype(p)
     rows = Rows(p, axis, dtype)
     cw = _args.prepare_class_weight(class_weight, rows, dtype)
     sw = _args.prepare_weight(sample_weight, rows.batch_shape, dtype)
     flat_labels = np.ascontiguousarray(labels, dtype=np.int64).reshape(-1)
     if rows.count == 0:
-        result = rows.no_rows(reduction == "none", bool(return_grad))
+        result = rows.no_rows(reduction == "none", return_grad)
     else:
-        result = _core.sparse_categorical_cross_entropy(
-            None, flat_labels, rows.matrix, None if sw is None else sw.reshape(-1), cw,
-            reduction == "none", bool(return_grad), reduction == "mean", from_logits,
-            label_smoothing, has_ignore, ignore)
+        result = _args.run_kernel(
+            "sparse_categorical_cross_entropy", rows.matrix, labels=flat_labels,
+            sample_weight=None if sw is None else sw.reshape(-1), class_weight=cw,
+            reduction=reduction, return_grad=return_grad, from_logits=from_logits,
+            label_smoothing=label_smoothing, has_ignore=has_ignore, ignore_index=ignore)
 
     def invalid(row: int) -> Exception:
         pos = _args.position(labels.shape, row)
@@ -344,6 +488,7 @@ def sparse_categorical_cross_entropy(
     return _args.row_result(result, rows, reduction, dtype, return_grad, invalid)
 
 
+@_registry.loss
 def kl_divergence(
     y_true: ArrayLike,
     y_pred: ArrayLike,
@@ -370,6 +515,39 @@ def kl_divergence(
     returned) raises ``ValueError`` naming the first row of either argument whose sum is not
     1 within rounding.
 
+    Parameters
+    ----------
+    y_true : array_like, same shape as ``y_pred``
+        Target probabilities in [0, 1], one distribution per row along ``axis``.
+    y_pred : array_like, at least 1-d, classes along ``axis``
+        Predicted probabilities in [0, 1], or log-probabilities (at most 0) with
+        ``log_input=True``.
+    axis : int, default -1
+        The class axis of both arrays.
+    log_input : bool, default False
+        ``y_pred`` holds log-probabilities (PyTorch's ``kl_div`` input convention).
+    reduction : {"mean", "sum", "none"}, default "mean"
+        ``"mean"`` is ``Σ wᵢKLᵢ / Σ wᵢ`` over rows (unweighted: the mean over rows),
+        ``"sum"`` is ``Σ wᵢKLᵢ``, ``"none"`` returns ``wᵢKLᵢ`` per row.
+    sample_weight : array_like, optional
+        One weight per row, broadcastable to the shape of ``y_pred`` without ``axis``.
+    return_grad : bool, default False
+        Also return the gradient with respect to ``y_pred``, computed in the same pass.
+
+    Returns
+    -------
+    loss : NumPy scalar, or ndarray for ``reduction="none"``
+        ``"mean"`` and ``"sum"``: a NumPy scalar of the compute dtype (NaN and 0 when
+        there are no rows); ``"none"``: the per-row divergences with the shape of
+        ``y_pred`` without ``axis``.
+    grad : ndarray, only with ``return_grad=True``
+        The gradient of ``loss`` (for ``"none"``, of the sum of the returned values) with
+        respect to ``y_pred``, weights included, in the shape (and class axis) of
+        ``y_pred`` (float16 for a float16 ``y_pred``, else the compute dtype). The call
+        returns ``(loss, grad)``.
+
+    Notes
+    -----
     Equivalent to ``torch.nn.functional.kl_div(log ŷ, y, reduction="batchmean")`` and
     ``keras.losses.KLDivergence()`` (which also clips to [1e-7, 1]).
 
@@ -380,12 +558,15 @@ def kl_divergence(
     >>> q = np.array([[0.4, 0.4, 0.2], [0.3, 0.3, 0.4]])
     >>> round(float(fastloss.kl_divergence(p, q)), 6)
     0.21196
+    >>> fastloss.kl_divergence(p, np.log(q), log_input=True, reduction="none").round(6)
+    array([0.223144, 0.200777])
     """
     log_input = _args.check_flag(log_input, "log_input")
-    _args.check_reduction(reduction)
+    reduction = _args.check_reduction(reduction)
+    return_grad = _args.check_flag(return_grad, "return_grad")
     rows, targets, sw, dtype = _dense_rows(y_true, y_pred, axis, sample_weight)
-    result = _core.kl_divergence(targets, rows.matrix, sw, reduction == "none",
-                                 bool(return_grad), reduction == "mean", log_input)
+    result = _args.run_kernel("kl_divergence", rows.matrix, y_true=targets, sample_weight=sw,
+                              reduction=reduction, return_grad=return_grad, log_input=log_input)
 
     def invalid(first_row: int) -> Exception:
         # The kernel reports the row it saw, or the first row of the block it saw it in.
@@ -444,3 +625,5 @@ def _check_normalized(result: _args.KernelResult, rows: Rows, targets: np.ndarra
                      f"y_pred must each sum to 1 (normalise them first)")
 
 
+if not TYPE_CHECKING:  # type checkers read the functions above
+    __all__ = _registry.exports(__name__)

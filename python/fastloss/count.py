@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import math
-from typing import Any, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Optional
 
 import numpy as np
 
-from . import _args, _core
-from ._args import ArrayLike, LossResult
-
-__all__ = ["poisson"]
-
-Result = Union[LossResult, Tuple[LossResult, np.ndarray]]
+from . import _args, _registry
+from ._args import ArrayLike, Result
 
 
+@_registry.loss
 def poisson(
     y_true: ArrayLike,
     y_pred: ArrayLike,
@@ -44,12 +40,34 @@ def poisson(
     Parameters
     ----------
     y_true, y_pred : array_like, same shape
-    log_input, full : bool
-    eps : float >= 0
-        Added to the rate inside the log (``log_input=False`` only).
-    reduction, sample_weight, return_grad
-        As for every loss.
+        Observed counts (>= 0) and predicted rates (>= 0), or log-rates with
+        ``log_input=True``.
+    log_input : bool, default False
+        ``y_pred`` holds log-rates.
+    full : bool, default False
+        Add the Stirling term.
+    eps : float >= 0, default 1e-8
+        Added to the rate inside the log (``log_input=False`` only); finite.
+    reduction : {"mean", "sum", "none"}, default "mean"
+        ``"mean"`` is ``Σ wᵢℓᵢ / Σ wᵢ`` (unweighted: the mean over all elements),
+        ``"sum"`` is ``Σ wᵢℓᵢ``, ``"none"`` returns ``wᵢℓᵢ`` with the shape of the inputs.
+    sample_weight : array_like, optional
+        Weights broadcastable to the shape of the inputs.
+    return_grad : bool, default False
+        Also return the gradient with respect to ``y_pred``, computed in the same pass.
 
+    Returns
+    -------
+    loss : NumPy scalar, or ndarray for ``reduction="none"``
+        ``"mean"`` and ``"sum"``: a NumPy scalar of the compute dtype (NaN and 0 for an
+        empty input); ``"none"``: the array ``wᵢℓᵢ`` with the shape of the inputs.
+    grad : ndarray, only with ``return_grad=True``
+        The gradient of ``loss`` (for ``"none"``, of the sum of the returned losses) with
+        respect to ``y_pred``, weights included, with the shape of ``y_pred`` (float16 for
+        a float16 ``y_pred``, else the compute dtype). The call returns ``(loss, grad)``.
+
+    Notes
+    -----
     Equivalent to ``torch.nn.functional.poisson_nll_loss(y_pred, y_true, log_input=log_input,
     full=full, eps=eps)`` (note PyTorch's default is ``log_input=True``) and, with
     ``eps=1e-7``, to ``keras.losses.Poisson()``.
@@ -65,17 +83,14 @@ def poisson(
     0.473519
     >>> round(float(fastloss.poisson(y, rate, full=True)), 6)
     1.061547
+    >>> loss, grad = fastloss.poisson(y, np.log(rate), log_input=True, reduction="sum",
+    ...                               return_grad=True)
+    >>> round(float(loss), 6), grad.round(6)  # grad: rate - y
+    (1.420558, array([ 0.5,  0. , -1. ]))
     """
-    _args.check_reduction(reduction)
     log_input = _args.check_flag(log_input, "log_input")
     full = _args.check_flag(full, "full")
-    eps_value = _args.check_number(eps, "eps")
-    if not (eps_value >= 0 and math.isfinite(eps_value)):
-        raise ValueError(f"eps must be a finite number >= 0, got {_args.show(eps)}")
-
-    def kernel(t: np.ndarray, p: np.ndarray, w: Any, want_out: bool, want_grad: bool,
-               grad_mean: bool) -> _args.KernelResult:
-        return _core.poisson(t, p, w, want_out, want_grad, grad_mean, log_input, full, eps_value)
+    eps_value = _args.check_finite(eps, "eps", minimum=0)
 
     def invalid(t: np.ndarray, p: np.ndarray, i: int) -> Exception:
         pos = _args.position(t.shape, i)
@@ -86,5 +101,10 @@ def poisson(
                                f"log-rates); found {_args.show(p.flat[i])} at index $index",
                                index=pos)
 
-    return _args.elementwise_loss(kernel, y_true, y_pred, sample_weight, reduction, return_grad,
-                                  invalid=invalid)
+    return _args.elementwise_loss("poisson", y_true, y_pred, sample_weight, reduction,
+                                  return_grad, invalid=invalid, log_input=log_input, full=full,
+                                  eps=eps_value)
+
+
+if not TYPE_CHECKING:  # type checkers read the function above
+    __all__ = _registry.exports(__name__)

@@ -9,30 +9,17 @@ inputs; no difference array is formed.
 
 from __future__ import annotations
 
-import math
-from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from . import _args, _core
-from ._args import ArrayLike, LossResult, Rows
-
-__all__ = ["contrastive", "triplet", "margin_ranking", "cosine_proximity"]
-
-Result = Union[LossResult, Tuple[LossResult, Any]]
+from . import _args, _registry
+from ._args import ArrayLike, Result, Rows
 
 # PyTorch's defaults: eps added to differences in pairwise_distance (triplet_margin_loss,
 # squared=False) and the clamp of each norm in cosine_similarity.
 TRIPLET_EPS = 1e-6
 COSINE_EPS = 1e-8
-
-
-def _check_margin(value: Any, name: str, allow_negative: bool) -> float:
-    number = _args.check_number(value, name)
-    if not math.isfinite(number) or (number < 0 and not allow_negative):
-        what = "a finite number" if allow_negative else "a finite number >= 0"
-        raise ValueError(f"{name} must be {what}, got {_args.show(value)}")
-    return number
 
 
 class _Embeddings:
@@ -69,24 +56,17 @@ class _Embeddings:
         w = _args.prepare_weight(sample_weight, self.batch_shape, self.dtype)
         return None if w is None else w.reshape(-1)
 
-    def finish(self, result: Tuple[float, float, int, Optional[np.ndarray], Any],
-               reduction: str, return_grad: bool,
+    def finish(self, result: _args.KernelResult, reduction: str, return_grad: bool,
                invalid: Optional[Callable[[int], Exception]] = None) -> Result:
-        loss_sum, weight_sum, first_invalid, per_row, grads = result
-        if first_invalid >= 0:
-            assert invalid is not None
-            raise invalid(first_invalid)
-        if per_row is not None:
-            per_row = per_row.reshape(self.batch_shape)
-        value = _args.reduce(loss_sum, weight_sum, self.rows, per_row, reduction, self.dtype,
-                             True)
-        if return_grad:
-            assert grads is not None
-            return value, tuple(_args.grad_like_input(g, dtype).reshape(self.shape)
-                                for g, dtype in zip(grads, self.input_dtypes))
-        return value
+        return _args.finish(
+            result, reduction, self.dtype, return_grad, count=self.rows, weighted=True,
+            per_sample=lambda out: out.reshape(self.batch_shape),
+            grads=lambda grads: tuple(_args.grad_like_input(g, dtype).reshape(self.shape)
+                                      for g, dtype in zip(grads, self.input_dtypes)),
+            invalid=invalid)
 
 
+@_registry.loss
 def contrastive(
     y_true: ArrayLike,
     x1: ArrayLike,
@@ -116,15 +96,28 @@ def contrastive(
         Values outside [0, 1] raise ``ValueError`` naming the first offending row.
     x1, x2 : array_like, shape (..., D)
         Embeddings along the last axis, same shape.
-    margin : float >= 0
-    reduction : {"mean", "sum", "none"}
+    margin : float >= 0, default 1.0
+        ``m``: how far apart dissimilar pairs are pushed; finite (else ``ValueError``).
+    reduction : {"mean", "sum", "none"}, default "mean"
         ``"none"`` returns per-row losses of shape ``(...)``; ``"mean"`` averages rows,
-        ``Σ wᵢℓᵢ / Σ wᵢ`` with weights.
+        ``Σ wᵢℓᵢ / Σ wᵢ`` with weights; ``"sum"`` is ``Σ wᵢℓᵢ``.
     sample_weight : array_like, optional
         One weight per row, broadcastable to ``(...)``.
-    return_grad : bool
+    return_grad : bool, default False
         Also return ``(grad_x1, grad_x2)``, each of the shape of ``x1``.
 
+    Returns
+    -------
+    loss : NumPy scalar, or ndarray for ``reduction="none"``
+        ``"mean"`` and ``"sum"``: a NumPy scalar of the compute dtype (NaN and 0 when
+        there are no rows); ``"none"``: the per-row losses ``wᵢℓᵢ``, shape ``(...)``.
+    grads : tuple of two ndarrays, only with ``return_grad=True``
+        ``(grad_x1, grad_x2)``, the gradients of ``loss`` (for ``"none"``, of the sum of
+        the returned losses) with respect to ``x1`` and ``x2``, weights included, each of
+        the shape of ``x1``. The call returns ``(loss, (grad_x1, grad_x2))``.
+
+    Notes
+    -----
     The distances are computed inside the kernel in one pass over both matrices. PyTorch
     has no built-in; the equivalent is ``d = torch.nn.functional.pairwise_distance(x1, x2,
     eps=0)`` then ``0.5 * (y * d**2 + (1 - y) * F.relu(margin - d)**2)``. TensorFlow Addons'
@@ -137,9 +130,12 @@ def contrastive(
     >>> x2 = np.array([[3.0, 4.0], [1.0, 1.5], [0.0, 2.0]])
     >>> fastloss.contrastive(np.array([1, 0, 0]), x1, x2, margin=2.0, reduction="none")
     array([12.5  ,  1.125,  0.5  ])
+    >>> fastloss.contrastive(np.array([1]), x1[:1], x2[:1], return_grad=True)
+    (np.float64(12.5), (array([[-3., -4.]]), array([[3., 4.]])))
     """
-    _args.check_reduction(reduction)
-    margin = _check_margin(margin, "margin", allow_negative=False)
+    reduction = _args.check_reduction(reduction)
+    return_grad = _args.check_flag(return_grad, "return_grad")
+    margin = _args.check_finite(margin, "margin", minimum=0)
     t = _args.as_array(y_true, "y_true")
     _args.check_numeric(t, "y_true")
     emb = _Embeddings([(x1, "x1"), (x2, "x2")], others=[t])
@@ -149,18 +145,19 @@ def contrastive(
                               per_sample=emb.batch_shape, y_true=t.shape)
     labels = _args.as_kernel_input(t, emb.dtype).reshape(-1)
     x1_rows, x2_rows = emb.matrices
-    result = _core.contrastive(labels, x1_rows, x2_rows, emb.row_weights(sample_weight),
-                               reduction == "none", bool(return_grad), reduction == "mean",
-                               margin)
+    result = _args.run_kernel("contrastive", x1_rows, x2_rows, y_true=labels,
+                              sample_weight=emb.row_weights(sample_weight), reduction=reduction,
+                              return_grad=return_grad, margin=margin)
 
     def invalid(row: int) -> Exception:
         return _args.DataError(f"y_true must hold labels in [0, 1] (1 similar, 0 dissimilar); "
                                f"found {_args.show(t.flat[row])} at index $index",
                                index=_args.position(t.shape, row))
 
-    return emb.finish(result, reduction, bool(return_grad), invalid)
+    return emb.finish(result, reduction, return_grad, invalid)
 
 
+@_registry.loss
 def triplet(
     anchor: ArrayLike,
     positive: ArrayLike,
@@ -195,16 +192,34 @@ def triplet(
         Embeddings along the last axis.
     margin : float >= 0
         (PyTorch requires ``margin > 0``; 0 is allowed here.)
-    squared, swap : bool
-    reduction : {"mean", "sum", "none"}
-        ``"none"`` returns per-triplet losses of shape ``(...)``; ``"mean"`` averages them.
+    squared : bool, default True
+        Squared Euclidean distances (True) or PyTorch's ``pairwise_distance`` (False).
+    swap : bool, default False
+        Use the distance swap ``d_neg = min(d(a, n), d(p, n))``.
+    reduction : {"mean", "sum", "none"}, default "mean"
+        ``"none"`` returns per-triplet losses of shape ``(...)``; ``"mean"`` averages them,
+        ``Σ wᵢℓᵢ / Σ wᵢ`` with weights; ``"sum"`` is ``Σ wᵢℓᵢ``.
     sample_weight : array_like, optional
         One weight per triplet, broadcastable to ``(...)``.
-    return_grad : bool
+    return_grad : bool, default False
         Also return ``(grad_anchor, grad_positive, grad_negative)``.
 
+    Returns
+    -------
+    loss : NumPy scalar, or ndarray for ``reduction="none"``
+        ``"mean"`` and ``"sum"``: a NumPy scalar of the compute dtype (NaN and 0 when
+        there are no triplets); ``"none"``: the per-triplet losses ``wᵢℓᵢ``, shape
+        ``(...)``.
+    grads : tuple of three ndarrays, only with ``return_grad=True``
+        ``(grad_anchor, grad_positive, grad_negative)``, the gradients of ``loss`` (for
+        ``"none"``, of the sum of the returned losses), weights included, each of the
+        shape of ``anchor``. The call returns ``(loss, grads)``.
+
+    Notes
+    -----
     Keras has no built-in (TensorFlow Addons' ``TripletSemiHardLoss`` mines triplets in a
-    batch, which is a different loss).
+    batch, which is a different loss). PyTorch's equivalent of ``squared=False`` is given
+    above.
 
     Examples
     --------
@@ -218,19 +233,26 @@ def triplet(
     array([0.75, 0.  ])
     >>> round(float(fastloss.triplet(a, p, n, margin=1.0, squared=False)), 6)
     0.25
+    >>> loss, grads = fastloss.triplet(a, p, n, margin=2.0, reduction="sum", return_grad=True)
+    >>> grads[0]  # 2·(n - p) on the active first row
+    array([[-2.,  3.],
+           [ 0.,  0.]])
     """
-    _args.check_reduction(reduction)
-    margin = _check_margin(margin, "margin", allow_negative=False)
+    reduction = _args.check_reduction(reduction)
+    return_grad = _args.check_flag(return_grad, "return_grad")
+    margin = _args.check_finite(margin, "margin", minimum=0)
     squared = _args.check_flag(squared, "squared")
     swap = _args.check_flag(swap, "swap")
     emb = _Embeddings([(anchor, "anchor"), (positive, "positive"), (negative, "negative")])
     a_rows, p_rows, n_rows = emb.matrices
-    result = _core.triplet(a_rows, p_rows, n_rows, emb.row_weights(sample_weight),
-                           reduction == "none", bool(return_grad), reduction == "mean", margin,
-                           squared, swap, TRIPLET_EPS)
-    return emb.finish(result, reduction, bool(return_grad))
+    result = _args.run_kernel("triplet", a_rows, p_rows, n_rows,
+                              sample_weight=emb.row_weights(sample_weight), reduction=reduction,
+                              return_grad=return_grad, margin=margin, squared=squared, swap=swap,
+                              eps=TRIPLET_EPS)
+    return emb.finish(result, reduction, return_grad)
 
 
+@_registry.loss
 def margin_ranking(
     y_true: ArrayLike,
     x1: ArrayLike,
@@ -254,12 +276,30 @@ def margin_ranking(
     Parameters
     ----------
     y_true, x1, x2 : array_like, same shape
-    margin : float
-    reduction, sample_weight
-        As for every elementwise loss.
-    return_grad : bool
+        Labels in {-1, 1}, and the two scores of each sample.
+    margin : float, default 0.0
+        ``m``: the required gap between the scores; any finite number (else
+        ``ValueError``).
+    reduction : {"mean", "sum", "none"}, default "mean"
+        ``"mean"`` is ``Σ wᵢℓᵢ / Σ wᵢ`` (unweighted: the mean over all elements),
+        ``"sum"`` is ``Σ wᵢℓᵢ``, ``"none"`` returns ``wᵢℓᵢ`` with the shape of the inputs.
+    sample_weight : array_like, optional
+        Weights broadcastable to the shape of the inputs.
+    return_grad : bool, default False
         Also return ``(grad_x1, grad_x2)``.
 
+    Returns
+    -------
+    loss : NumPy scalar, or ndarray for ``reduction="none"``
+        ``"mean"`` and ``"sum"``: a NumPy scalar of the compute dtype (NaN and 0 for an
+        empty input); ``"none"``: the array ``wᵢℓᵢ`` with the shape of the inputs.
+    grads : tuple of two ndarrays, only with ``return_grad=True``
+        ``(grad_x1, grad_x2)``, the gradients of ``loss`` (for ``"none"``, of the sum of
+        the returned losses) with respect to ``x1`` and ``x2``, weights included, each of
+        the shape of the inputs. The call returns ``(loss, (grad_x1, grad_x2))``.
+
+    Notes
+    -----
     Equivalent to ``torch.nn.functional.margin_ranking_loss(x1, x2, y_true, margin=margin)``
     (note PyTorch's argument order). Keras has no built-in.
 
@@ -270,9 +310,13 @@ def margin_ranking(
     >>> fastloss.margin_ranking(y, np.array([0.5, 0.9, 2.0]), np.array([0.0, 0.2, 2.5]),
     ...                         margin=0.1, reduction="none")
     array([0. , 0.8, 0.6])
+    >>> fastloss.margin_ranking(y, np.array([0.5, 0.9, 2.0]), np.array([0.0, 0.2, 2.5]),
+    ...                         margin=0.1, reduction="sum", return_grad=True)
+    (np.float64(1.4), (array([ 0.,  1., -1.]), array([ 0., -1.,  1.])))
     """
-    _args.check_reduction(reduction)
-    margin = _check_margin(margin, "margin", allow_negative=True)
+    reduction = _args.check_reduction(reduction)
+    return_grad = _args.check_flag(return_grad, "return_grad")
+    margin = _args.check_finite(margin, "margin")
     arrays: List[np.ndarray] = []
     for x, name in ((y_true, "y_true"), (x1, "x1"), (x2, "x2")):
         a = _args.as_array(x, name)
@@ -283,21 +327,24 @@ def margin_ranking(
     _args.check_same_shape(a1, a2, "x1", "x2")
     dtype = _args.compute_dtype(a1, a2, t)
     w = _args.prepare_weight(sample_weight, a1.shape, dtype)
-    loss_sum, weight_sum, first_invalid, per, grads = _core.margin_ranking(
-        _args.as_kernel_input(t, dtype), _args.as_kernel_input(a1, dtype),
-        _args.as_kernel_input(a2, dtype), w, reduction == "none", bool(return_grad),
-        reduction == "mean", margin)
-    if first_invalid >= 0:
-        raise _args.DataError(f"y_true must hold labels in {{-1, 1}} (1: x1 ranks higher); "
-                              f"found {_args.show(t.flat[first_invalid])} at index $index",
-                              index=_args.position(t.shape, first_invalid))
-    value = _args.reduce(loss_sum, weight_sum, a1.size, per, reduction, dtype, w is not None)
-    if return_grad:
-        assert grads is not None
-        return value, tuple(_args.grad_like_input(g, a.dtype) for g, a in zip(grads, (a1, a2)))
-    return value
+    result = _args.run_kernel(
+        "margin_ranking", _args.as_kernel_input(a1, dtype), _args.as_kernel_input(a2, dtype),
+        y_true=_args.as_kernel_input(t, dtype), sample_weight=w, reduction=reduction,
+        return_grad=return_grad, margin=margin)
+
+    def invalid(i: int) -> Exception:
+        return _args.DataError(f"y_true must hold labels in {{-1, 1}} (1: x1 ranks higher); "
+                               f"found {_args.show(t.flat[i])} at index $index",
+                               index=_args.position(t.shape, i))
+
+    return _args.finish(
+        result, reduction, dtype, return_grad, count=a1.size, weighted=w is not None,
+        grads=lambda grads: tuple(_args.grad_like_input(g, a.dtype)
+                                  for g, a in zip(grads, (a1, a2))),
+        invalid=invalid)
 
 
+@_registry.loss
 def cosine_proximity(
     y_true: ArrayLike,
     y_pred: ArrayLike,
@@ -325,12 +372,31 @@ def cosine_proximity(
 
     Parameters
     ----------
-    y_true, y_pred : array_like, same shape
-    axis : int
+    y_true, y_pred : array_like, same shape, at least 1-d
+        Target and predicted vectors along ``axis`` (at least one element along it).
+    axis : int, default -1
         The vector axis. ``"none"`` returns the shape without it; ``"mean"`` averages rows.
-    reduction, sample_weight, return_grad
-        As for every loss; ``sample_weight`` has one weight per row.
+    reduction : {"mean", "sum", "none"}, default "mean"
+        ``"mean"`` is ``Σ wᵢℓᵢ / Σ wᵢ`` over rows (unweighted: the mean over rows),
+        ``"sum"`` is ``Σ wᵢℓᵢ``, ``"none"`` returns ``wᵢℓᵢ`` per row.
+    sample_weight : array_like, optional
+        One weight per row, broadcastable to the shape of ``y_pred`` without ``axis``.
+    return_grad : bool, default False
+        Also return the gradient with respect to ``y_pred``, computed in the same pass.
 
+    Returns
+    -------
+    loss : NumPy scalar, or ndarray for ``reduction="none"``
+        ``"mean"`` and ``"sum"``: a NumPy scalar of the compute dtype (NaN and 0 when
+        there are no rows); ``"none"``: the per-row losses with the shape of ``y_pred``
+        without ``axis``.
+    grad : ndarray, only with ``return_grad=True``
+        The gradient of ``loss`` (for ``"none"``, of the sum of the returned losses) with
+        respect to ``y_pred``, weights included, with the shape of ``y_pred`` (float16 for
+        a float16 ``y_pred``, else the compute dtype). The call returns ``(loss, grad)``.
+
+    Notes
+    -----
     Equivalent to ``-torch.nn.functional.cosine_similarity(y_pred, y_true, dim=axis)`` and to
     ``keras.losses.CosineSimilarity(axis=axis)`` (Keras clamps ``‖·‖²`` at 1e-12, i.e. the
     norms at 1e-6, which differs only for tiny vectors).
@@ -342,8 +408,13 @@ def cosine_proximity(
     >>> y_pred = np.array([[2.0, 0.0], [1.0, -1.0], [3.0, 4.0]])
     >>> fastloss.cosine_proximity(y_true, y_pred, reduction="none")
     array([-1.,  0.,  0.])
+    >>> loss, grad = fastloss.cosine_proximity(np.array([[1.0, 0.0]]), np.array([[1.0, 1.0]]),
+    ...                                        return_grad=True)
+    >>> round(float(loss), 6), grad.round(6)
+    (-0.707107, array([[-0.353553,  0.353553]]))
     """
-    _args.check_reduction(reduction)
+    reduction = _args.check_reduction(reduction)
+    return_grad = _args.check_flag(return_grad, "return_grad")
     p = _args.as_array(y_pred, "y_pred")
     _args.check_numeric(p, "y_pred")
     t = _args.as_array(y_true, "y_true")
@@ -356,8 +427,11 @@ def cosine_proximity(
     dtype = _args.compute_dtype(t, p)
     rows = Rows(p, axis, dtype)
     sw = _args.prepare_weight(sample_weight, rows.batch_shape, dtype)
-    result = _core.cosine_proximity(rows.like(t, dtype), rows.matrix,
-                                    None if sw is None else sw.reshape(-1),
-                                    reduction == "none", bool(return_grad), reduction == "mean",
-                                    COSINE_EPS)
-    return _args.row_result(result, rows, reduction, dtype, bool(return_grad))
+    result = _args.run_kernel("cosine_proximity", rows.matrix, y_true=rows.like(t, dtype),
+                              sample_weight=None if sw is None else sw.reshape(-1),
+                              reduction=reduction, return_grad=return_grad, eps=COSINE_EPS)
+    return _args.row_result(result, rows, reduction, dtype, return_grad)
+
+
+if not TYPE_CHECKING:  # type checkers read the functions above
+    __all__ = _registry.exports(__name__)
