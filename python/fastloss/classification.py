@@ -141,75 +141,6 @@ def binary_cross_entropy(
         label_smoothing=label_smoothing, has_ignore=has_ignore, ignore_value=ignore_value)
 
 
-@_registry.loss
-def hinge(
-    y_true: ArrayLike,
-    y_pred: ArrayLike,
-    *,
-    reduction: str = "mean",
-    sample_weight: Optional[ArrayLike] = None,
-    return_grad: bool = False,
-) -> Result:
-    """Hinge loss ``max(0, 1 - y·ŷ)`` for labels ``y`` in {-1, +1}.
-
-    Labels in {0, 1} are accepted too: 0 is read as -1 (Keras does the same conversion).
-    Any other label raises ``ValueError`` naming the first offending index. The gradient is
-    ``-y`` where the margin ``1 - y·ŷ`` is positive and 0 elsewhere. Elementwise: ``"none"``
-    keeps the shape of the inputs; ``"mean"`` is over all elements.
-
-    Parameters
-    ----------
-    y_true : array_like
-        Labels in {-1, +1}, or {0, 1} with 0 read as -1 (each element is mapped on its own,
-        so -1, 0 and 1 may be mixed). Other values raise ``ValueError``.
-    y_pred : array_like, same shape as ``y_true``
-        Predicted scores (decision values, not probabilities).
-    reduction : {"mean", "sum", "none"}, default "mean"
-        ``"mean"`` is ``Σ w·l / Σ w`` (unweighted: the mean over all elements), ``"sum"``
-        is ``Σ w·l``, ``"none"`` returns ``w·l`` with the shape of the inputs.
-    sample_weight : array_like, optional
-        Weights broadcastable to the shape of the inputs.
-    return_grad : bool, default False
-        Also return the gradient with respect to ``y_pred``, computed in the same pass.
-
-    Returns
-    -------
-    loss : NumPy scalar, or ndarray for ``reduction="none"``
-        ``"mean"`` and ``"sum"``: a NumPy scalar of the compute dtype (NaN and 0 for an
-        empty input); ``"none"``: the array ``w·l`` with the shape of the inputs.
-    grad : ndarray, only with ``return_grad=True``
-        The gradient of ``loss`` (for ``"none"``, of the sum of the returned losses) with
-        respect to ``y_pred``, weights included, with the shape of ``y_pred`` (float16 for
-        a float16 ``y_pred``, else the compute dtype). The call returns ``(loss, grad)``.
-
-    Notes
-    -----
-    Equivalent to ``keras.losses.Hinge()`` (whose mean over the last axis then over the
-    batch equals the mean over all elements) and to
-    ``torch.clamp(1 - y_true * y_pred, min=0).mean()`` for labels in {-1, +1}. Keras maps
-    0/1 labels to ±1 only when every label is 0 or 1, and the PyTorch form not at all, so
-    labels that mix 0 with -1 (as in the first example below) give other values there.
-
-    Examples
-    --------
-    >>> import numpy as np, fastloss
-    >>> float(fastloss.hinge(np.array([1, -1, 1, 0]), np.array([0.3, -2.0, 1.5, 0.5])))
-    0.55
-    >>> loss, grad = fastloss.hinge(np.array([1, -1, 1, 0]), np.array([0.3, -2.0, 1.5, 0.5]),
-    ...                             reduction="none", return_grad=True)
-    >>> loss
-    array([0.7, 0. , 0. , 1.5])
-    >>> grad  # -y where the margin is positive, else (negative) zero
-    array([-1., -0., -0.,  1.])
-    """
-
-    def invalid(t: np.ndarray, p: np.ndarray, i: int) -> Exception:
-        return _out_of_range("y_true", "labels in {-1, 1} or {0, 1}", t, i)
-
-    return _args.elementwise_loss("hinge", y_true, y_pred, sample_weight, reduction,
-                                  return_grad, invalid=invalid)
-
-
 _PROBABILITIES = "probabilities in [0, 1] (pass from_logits=True for logits)"
 
 
@@ -623,6 +554,75 @@ def _check_normalized(result: _args.KernelResult, rows: Rows, targets: np.ndarra
                 f"{sums[row]:.6g}", index=_args.position(rows.batch_shape, row))
     raise ValueError(f"kl_divergence came out negative ({worst:.6g}): the rows of y_true and "
                      f"y_pred must each sum to 1 (normalise them first)")
+
+
+@_registry.loss
+def hinge(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    *,
+    reduction: str = "mean",
+    sample_weight: Optional[ArrayLike] = None,
+    return_grad: bool = False,
+) -> Result:
+    """Hinge loss ``max(0, 1 - y·ŷ)`` for labels ``y`` in {-1, +1}.
+
+    Labels in {0, 1} are accepted too: 0 is read as -1 (Keras does the same conversion).
+    Any other label raises ``ValueError`` naming the first offending index. The gradient is
+    ``-y`` where the margin ``1 - y·ŷ`` is positive and 0 elsewhere. Elementwise: ``"none"``
+    keeps the shape of the inputs; ``"mean"`` is over all elements.
+
+    Parameters
+    ----------
+    y_true : array_like
+        Labels in {-1, +1}, or {0, 1} with 0 read as -1 (each element is mapped on its own,
+        so -1, 0 and 1 may be mixed). Other values raise ``ValueError``.
+    y_pred : array_like, same shape as ``y_true``
+        Predicted scores (decision values, not probabilities).
+    reduction : {"mean", "sum", "none"}, default "mean"
+        ``"mean"`` is ``Σ w·l / Σ w`` (unweighted: the mean over all elements), ``"sum"``
+        is ``Σ w·l``, ``"none"`` returns ``w·l`` with the shape of the inputs.
+    sample_weight : array_like, optional
+        Weights broadcastable to the shape of the inputs.
+    return_grad : bool, default False
+        Also return the gradient with respect to ``y_pred``, computed in the same pass.
+
+    Returns
+    -------
+    loss : NumPy scalar, or ndarray for ``reduction="none"``
+        ``"mean"`` and ``"sum"``: a NumPy scalar of the compute dtype (NaN and 0 for an
+        empty input); ``"none"``: the array ``w·l`` with the shape of the inputs.
+    grad : ndarray, only with ``return_grad=True``
+        The gradient of ``loss`` (for ``"none"``, of the sum of the returned losses) with
+        respect to ``y_pred``, weights included, with the shape of ``y_pred`` (float16 for
+        a float16 ``y_pred``, else the compute dtype). The call returns ``(loss, grad)``.
+
+    Notes
+    -----
+    Equivalent to ``keras.losses.Hinge()`` (whose mean over the last axis then over the
+    batch equals the mean over all elements) and to
+    ``torch.clamp(1 - y_true * y_pred, min=0).mean()`` for labels in {-1, +1}. Keras maps
+    0/1 labels to ±1 only when every label is 0 or 1, and the PyTorch form not at all, so
+    labels that mix 0 with -1 (as in the first example below) give other values there.
+
+    Examples
+    --------
+    >>> import numpy as np, fastloss
+    >>> float(fastloss.hinge(np.array([1, -1, 1, 0]), np.array([0.3, -2.0, 1.5, 0.5])))
+    0.55
+    >>> loss, grad = fastloss.hinge(np.array([1, -1, 1, 0]), np.array([0.3, -2.0, 1.5, 0.5]),
+    ...                             reduction="none", return_grad=True)
+    >>> loss
+    array([0.7, 0. , 0. , 1.5])
+    >>> grad  # -y where the margin is positive, else (negative) zero
+    array([-1., -0., -0.,  1.])
+    """
+
+    def invalid(t: np.ndarray, p: np.ndarray, i: int) -> Exception:
+        return _out_of_range("y_true", "labels in {-1, 1} or {0, 1}", t, i)
+
+    return _args.elementwise_loss("hinge", y_true, y_pred, sample_weight, reduction,
+                                  return_grad, invalid=invalid)
 
 
 if not TYPE_CHECKING:  # type checkers read the functions above
