@@ -219,7 +219,7 @@ EXPLICIT_CASES = [
 ]
 
 # A loss without an explicit case is run as a plain elementwise loss of two real arrays with
-# sample weights (log_cosh); test_every_loss_and_optional_array_is_covered fails for a loss of
+# sample weights; test_every_loss_and_optional_array_is_covered fails for a loss of
 # another shape or with other array options until it gets its own case.
 CASES = EXPLICIT_CASES + [
     Case(name, name, _regression, ("sample_weight",)) for name in fastloss.losses()
@@ -439,7 +439,7 @@ def _big_inputs(name: str) -> Args:
         return (ramp, ramp[: BIG // 2])
     if name in ("gan_generator", "lsgan_generator", "wasserstein_generator"):
         return (ramp,)
-    return (np.round(ramp), ramp)  # a plain elementwise loss of two arrays (log_cosh)
+    return (np.round(ramp), ramp)  # a plain elementwise loss of two arrays
 
 
 @pytest.mark.parametrize("name", fastloss.losses())

@@ -760,7 +760,7 @@ SPECS: Dict[str, Spec] = {
     "poisson": Spec(draw_poisson, scales_poisson),
 }
 
-# A loss without a spec is fuzzed as a plain elementwise loss of two real arrays (log_cosh): a
+# A loss without a spec is fuzzed as a plain elementwise loss of two real arrays: a
 # loss of another shape fails here until it gets its own spec.
 PLAIN_ELEMENTWISE = Spec(draw_regression, scales_elementwise)
 NAMES = fastloss.losses()

@@ -1,4 +1,5 @@
-// Regression losses: mse, mae, huber, log_cosh (ops and declarations in regression.cpp).
+// Regression losses: elementwise functions of y_pred - y_true (ops and declarations in
+// regression.cpp).
 #pragma once
 
 #include "kernels/isa.hpp"
