@@ -69,8 +69,8 @@ def part_load(default: int, calls: int) -> None:
         for n in (10**5, 10**6, 10**7):
             y = rng.random(n, dtype=np.float32)
             p = rng.random(n, dtype=np.float32)
-            times = alternate({1: lambda: fastloss.mse(y, p),
-                               default: lambda: fastloss.mse(y, p)}, calls)
+            times = alternate({1: lambda y=y, p=p: fastloss.mse(y, p),
+                               default: lambda y=y, p=p: fastloss.mse(y, p)}, calls)
             base_med = float(np.median(times[1]))
             base_p99 = float(np.percentile(times[1], 99))
             for t in (1, default):

@@ -5,9 +5,10 @@ from __future__ import annotations
 import doctest
 from typing import Any, Callable, Dict, List, Tuple
 
-import fastloss
 import numpy as np
 import pytest
+
+import fastloss
 from fastloss import _args, _bench_cases, accumulator
 
 DTYPES = [np.float32, np.float64]

@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 import fastloss
+from conftest import DTYPES, SIZES, all_of, call, f32, oracle, rtol_for
 from fastloss import _args
-from conftest import DTYPES, SIZES, rtol_for, all_of, call, f32, oracle
 
 REDUCTIONS = ["mean", "sum", "none"]
 TWO_INPUTS = ["gan_discriminator", "lsgan_discriminator", "wasserstein_critic"]
@@ -319,7 +319,7 @@ def test_nan_propagates() -> None:
     x = np.zeros(40)
     x[17] = np.nan
     for name in TWO_INPUTS:
-        per_real, per_fake = call(name, x, np.ones(3), reduction="none")
+        per_real, _ = call(name, x, np.ones(3), reduction="none")
         assert np.isnan(per_real[17]) and np.isfinite(np.delete(per_real, 17)).all(), name
         assert np.isnan(call(name, x, np.ones(3))), name
     for name in ONE_INPUT:
@@ -516,9 +516,7 @@ def test_torch_binary_cross_entropy_forms(rng: np.random.Generator, reduction: s
         lr = F.binary_cross_entropy_with_logits(tr, torch.full_like(tr, 1 - smoothing),
                                                 weight=_t(w_real), reduction="none")
         lf = F.binary_cross_entropy_with_logits(tf, torch.zeros_like(tf), reduction="none")
-        if reduction == "none":
-            total = lr.sum() + lf.sum()
-        elif reduction == "sum":
+        if reduction in ("none", "sum"):
             total = lr.sum() + lf.sum()
         else:
             total = lr.sum() / w_real.sum() + lf.mean()

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import fastloss
-from conftest import DTYPES, SIZES, rtol_for, all_of, call, f32, oracle
+from conftest import DTYPES, SIZES, all_of, call, f32, oracle, rtol_for
 
 REDUCTIONS = ["mean", "sum", "none"]
 LOSSES = ["binary_cross_entropy", "categorical_cross_entropy",
@@ -90,67 +90,67 @@ ROW_SHAPES: List[Tuple[Tuple[int, ...], int]] = [
 LARGE = 60_000  # inputs with at least this many elements only run the combos marked large
 
 FAMILIES: Dict[str, Dict[str, Any]] = {
-    "bce_probs": dict(name="binary_cross_entropy", shapes=ELEMENTWISE_SHAPES, combos=[
+    "bce_probs": {"name": "binary_cross_entropy", "shapes": ELEMENTWISE_SHAPES, "combos": [
         ({}, True),
         ({"eps": 1e-7}, False),
         ({"pos_weight": 2.5, "label_smoothing": 0.1}, False),
         ({"eps": 1e-3, "ignore_index": -1, "sample_weight": "W", "_outside_eps": True}, True),
         ({"pos_weight": "PW", "ignore_index": -1, "label_smoothing": 0.2,
           "sample_weight": "W_b"}, True),
-    ]),
-    "bce_logits": dict(name="binary_cross_entropy", shapes=ELEMENTWISE_SHAPES, combos=[
+    ]},
+    "bce_logits": {"name": "binary_cross_entropy", "shapes": ELEMENTWISE_SHAPES, "combos": [
         ({"from_logits": True}, True),
         ({"from_logits": True, "pos_weight": 0.7, "sample_weight": "W"}, False),
         ({"from_logits": True, "pos_weight": "PW", "label_smoothing": 0.1,
           "ignore_index": -1}, True),
         ({"from_logits": True, "ignore_index": 2, "sample_weight": "W_b",
           "label_smoothing": 0.05}, True),
-    ]),
-    "hinge": dict(name="hinge", shapes=ELEMENTWISE_SHAPES, combos=[
+    ]},
+    "hinge": {"name": "hinge", "shapes": ELEMENTWISE_SHAPES, "combos": [
         ({"_labels": "01"}, True),
         ({"_labels": "pm1", "sample_weight": "W"}, True),
         ({"_labels": "mixed", "sample_weight": "W_b"}, False),
         ({"_labels": "01int"}, False),
-    ]),
-    "cce_logits": dict(name="categorical_cross_entropy", shapes=ROW_SHAPES, combos=[
+    ]},
+    "cce_logits": {"name": "categorical_cross_entropy", "shapes": ROW_SHAPES, "combos": [
         ({"from_logits": True, "_targets": "soft"}, True),
         ({"from_logits": True, "label_smoothing": 0.1, "_targets": "onehot"}, False),
         ({"from_logits": True, "class_weight": "CW", "_targets": "soft"}, False),
         ({"from_logits": True, "class_weight": "CW", "label_smoothing": 0.2,
           "sample_weight": "W", "_targets": "onehot"}, True),
         ({"from_logits": True, "sample_weight": "W_b", "_targets": "soft"}, False),
-    ]),
-    "cce_probs": dict(name="categorical_cross_entropy", shapes=ROW_SHAPES, combos=[
+    ]},
+    "cce_probs": {"name": "categorical_cross_entropy", "shapes": ROW_SHAPES, "combos": [
         ({"_targets": "onehot"}, True),
         ({"label_smoothing": 0.1, "_targets": "soft"}, False),
         ({"class_weight": "CW", "sample_weight": "W_b", "_targets": "onehot"}, False),
         ({"class_weight": "CW", "label_smoothing": 0.2, "sample_weight": "W",
           "_targets": "soft"}, True),
-    ]),
-    "scce_logits": dict(name="sparse_categorical_cross_entropy", shapes=ROW_SHAPES, combos=[
+    ]},
+    "scce_logits": {"name": "sparse_categorical_cross_entropy", "shapes": ROW_SHAPES, "combos": [
         ({"from_logits": True}, True),
         ({"from_logits": True, "ignore_index": -100}, False),
         ({"from_logits": True, "class_weight": "CW", "label_smoothing": 0.1}, False),
         ({"from_logits": True, "ignore_index": 1, "class_weight": "CW",
           "label_smoothing": 0.2, "sample_weight": "W"}, True),
         ({"from_logits": True, "ignore_index": -100, "sample_weight": "W_b"}, False),
-    ]),
-    "scce_probs": dict(name="sparse_categorical_cross_entropy", shapes=ROW_SHAPES, combos=[
+    ]},
+    "scce_probs": {"name": "sparse_categorical_cross_entropy", "shapes": ROW_SHAPES, "combos": [
         ({}, True),
         ({"ignore_index": -100, "class_weight": "CW"}, False),
         ({"label_smoothing": 0.1, "sample_weight": "W_b"}, False),
         ({"ignore_index": -100, "class_weight": "CW", "label_smoothing": 0.2,
           "sample_weight": "W"}, True),
-    ]),
-    "kl_probs": dict(name="kl_divergence", shapes=ROW_SHAPES, combos=[
+    ]},
+    "kl_probs": {"name": "kl_divergence", "shapes": ROW_SHAPES, "combos": [
         ({}, True),
         ({"sample_weight": "W"}, False),
         ({"sample_weight": "W_b"}, True),
-    ]),
-    "kl_log": dict(name="kl_divergence", shapes=ROW_SHAPES, combos=[
+    ]},
+    "kl_log": {"name": "kl_divergence", "shapes": ROW_SHAPES, "combos": [
         ({"log_input": True}, True),
         ({"log_input": True, "sample_weight": "W"}, True),
-    ]),
+    ]},
 }
 
 
@@ -315,9 +315,9 @@ def _fd_problem(kind: str, rng: np.random.Generator) -> Tuple[str, np.ndarray, n
         y = rng.uniform(size=(4, 3))
         y[0] = [0, 1, 1]
         y[2, 1] = -1  # ignored
-        options: Dict[str, Any] = dict(pos_weight=rng.uniform(0.5, 3, size=3),
-                                       label_smoothing=0.1, ignore_index=-1,
-                                       sample_weight=rng.uniform(0.5, 2, size=(4, 1)))
+        options: Dict[str, Any] = {"pos_weight": rng.uniform(0.5, 3, size=3),
+                                   "label_smoothing": 0.1, "ignore_index": -1,
+                                   "sample_weight": rng.uniform(0.5, 2, size=(4, 1))}
         if kind == "bce_logits":
             return "binary_cross_entropy", y, rng.normal(scale=2, size=(4, 3)), dict(
                 options, from_logits=True)
@@ -328,7 +328,7 @@ def _fd_problem(kind: str, rng: np.random.Generator) -> Tuple[str, np.ndarray, n
         y = rng.choice([-1.0, 0.0, 1.0], size=15)
         p = rng.choice([-1, 1], size=15) * rng.uniform(0.2, 2.5, size=15)
         p[np.abs(np.abs(p) - 1) < 0.1] += 0.2
-        return "hinge", y, p, dict(sample_weight=rng.uniform(0.5, 2, size=15))
+        return "hinge", y, p, {"sample_weight": rng.uniform(0.5, 2, size=15)}
     shape, axis = (2, 4, 3), 1
     last = _classes_last(shape, axis)
     cw = rng.uniform(0.3, 3, size=4)
@@ -337,24 +337,24 @@ def _fd_problem(kind: str, rng: np.random.Generator) -> Tuple[str, np.ndarray, n
         y = _to_axis(softmax(rng.normal(size=last)), axis)
         logits = kind == "cce_logits"
         x = rng.normal(size=shape) if logits else rng.uniform(0.05, 1.0, size=shape)
-        return "categorical_cross_entropy", y, x, dict(
-            axis=axis, from_logits=logits, class_weight=cw, label_smoothing=0.15,
-            sample_weight=sw)
+        return "categorical_cross_entropy", y, x, {
+            "axis": axis, "from_logits": logits, "class_weight": cw, "label_smoothing": 0.15,
+            "sample_weight": sw}
     if kind.startswith("scce"):
         labels = rng.integers(0, 4, size=(2, 3))
         labels[1, 1] = -100
         logits = kind == "scce_logits"
         x = rng.normal(size=shape) if logits else rng.uniform(0.05, 1.0, size=shape)
-        return "sparse_categorical_cross_entropy", labels, x, dict(
-            axis=axis, from_logits=logits, class_weight=cw, label_smoothing=0.15,
-            ignore_index=-100, sample_weight=sw)
+        return "sparse_categorical_cross_entropy", labels, x, {
+            "axis": axis, "from_logits": logits, "class_weight": cw, "label_smoothing": 0.15,
+            "ignore_index": -100, "sample_weight": sw}
     y = _to_axis(softmax(rng.normal(size=last)), axis)
     y[0, 1, 2] = 0.0
     y /= y.sum(axis=axis, keepdims=True)
     q = _to_axis(softmax(rng.normal(size=last)), axis)
     log_input = kind == "kl_log"
-    return "kl_divergence", y, np.log(q) if log_input else q, dict(
-        axis=axis, log_input=log_input, sample_weight=sw)
+    return "kl_divergence", y, np.log(q) if log_input else q, {
+        "axis": axis, "log_input": log_input, "sample_weight": sw}
 
 
 FD_KINDS = ["bce_probs", "bce_eps", "bce_logits", "hinge", "cce_logits", "cce_probs",
@@ -787,8 +787,8 @@ def test_all_ignored_targets() -> None:
     for from_logits in (True, False):
         pred = x if from_logits else softmax(x)
         for class_weight in (None, np.array([1.0, 2.0, 3.0, 4.0])):
-            kw = dict(from_logits=from_logits, ignore_index=-100, class_weight=class_weight,
-                      label_smoothing=0.1, return_grad=True)
+            kw = {"from_logits": from_logits, "ignore_index": -100, "class_weight": class_weight,
+                  "label_smoothing": 0.1, "return_grad": True}
             loss, grad = fastloss.sparse_categorical_cross_entropy(labels, pred, **kw)
             assert np.isnan(loss)
             np.testing.assert_array_equal(grad, 0.0)
@@ -888,14 +888,14 @@ def test_short_row_groups(isa: str, dtype: Any, classes: int) -> None:
     probs = f32(softmax(rng.normal(size=(rows, classes))))
     cw = f32(rng.uniform(0.5, 2.0, size=classes))
     problems = [
-        ("categorical_cross_entropy", soft, x, dict(from_logits=True)),
-        ("categorical_cross_entropy", soft, x, dict(from_logits=True, class_weight=cw,
-                                                    label_smoothing=0.1)),
-        ("sparse_categorical_cross_entropy", labels, x, dict(from_logits=True)),
-        ("sparse_categorical_cross_entropy", labels, x, dict(from_logits=True, class_weight=cw,
-                                                             label_smoothing=0.2)),
+        ("categorical_cross_entropy", soft, x, {"from_logits": True}),
+        ("categorical_cross_entropy", soft, x, {"from_logits": True, "class_weight": cw,
+                                                "label_smoothing": 0.1}),
+        ("sparse_categorical_cross_entropy", labels, x, {"from_logits": True}),
+        ("sparse_categorical_cross_entropy", labels, x, {"from_logits": True, "class_weight": cw,
+                                                         "label_smoothing": 0.2}),
         ("kl_divergence", soft, probs, {}),
-        ("kl_divergence", soft, np.log(probs), dict(log_input=True)),
+        ("kl_divergence", soft, np.log(probs), {"log_input": True}),
     ]
     for name, y_true, y_pred, options in problems:
         what = f"{name} {options} C={classes}"
@@ -926,20 +926,21 @@ def _large_problems(rng: np.random.Generator) -> Iterator[Tuple[str, Any, Any, D
     n = 1_000_003
     y = rng.uniform(size=n)
     y[::9] = -1
-    yield "binary_cross_entropy", y, rng.normal(size=n), dict(
-        from_logits=True, pos_weight=1.5, ignore_index=-1, sample_weight=rng.uniform(size=n))
-    yield "binary_cross_entropy", y, rng.uniform(0.01, 0.99, size=n), dict(ignore_index=-1)
+    yield "binary_cross_entropy", y, rng.normal(size=n), {
+        "from_logits": True, "pos_weight": 1.5, "ignore_index": -1,
+        "sample_weight": rng.uniform(size=n)}
+    yield "binary_cross_entropy", y, rng.uniform(0.01, 0.99, size=n), {"ignore_index": -1}
     yield "hinge", rng.choice([-1.0, 1.0], size=n), rng.normal(size=n), {}
     x = rng.normal(size=(100_000, 10))
     labels = rng.integers(0, 10, size=100_000)
     labels[::7] = -100
-    yield "sparse_categorical_cross_entropy", labels, x, dict(
-        from_logits=True, ignore_index=-100, class_weight=rng.uniform(size=10),
-        label_smoothing=0.1)
-    yield "categorical_cross_entropy", softmax(rng.normal(size=(100_000, 10))), x, dict(
-        from_logits=True, sample_weight=rng.uniform(size=100_000))
+    yield "sparse_categorical_cross_entropy", labels, x, {
+        "from_logits": True, "ignore_index": -100, "class_weight": rng.uniform(size=10),
+        "label_smoothing": 0.1}
+    yield "categorical_cross_entropy", softmax(rng.normal(size=(100_000, 10))), x, {
+        "from_logits": True, "sample_weight": rng.uniform(size=100_000)}
     yield "categorical_cross_entropy", softmax(rng.normal(size=(3, 300_000))), softmax(
-        rng.normal(size=(3, 300_000))), dict(label_smoothing=0.1)
+        rng.normal(size=(3, 300_000))), {"label_smoothing": 0.1}
     yield "kl_divergence", softmax(rng.normal(size=(100_000, 10))), softmax(x), {}
 
 

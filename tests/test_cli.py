@@ -10,9 +10,10 @@ import sys
 import textwrap
 from typing import Any, Dict, List, Optional
 
-import fastloss
 import numpy as np
 import pytest
+
+import fastloss
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

@@ -16,8 +16,9 @@ import pathlib
 import re
 from typing import Any, Callable
 
-import fastloss
 import pytest
+
+import fastloss
 
 REQUIRED = ("Parameters", "Returns", "Examples")
 # numpydoc's order of the sections a loss's docstring may have.

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import fastloss
-from conftest import DTYPES, rtol_for, all_of, call, f32, oracle
+from conftest import DTYPES, all_of, call, f32, oracle, rtol_for
 
 REDUCTIONS = ["mean", "sum", "none"]
 EMBEDDING_DIMS = [1, 3, 17, 128, 1000]
@@ -280,7 +280,7 @@ def _fd_problem(name: str, rng: np.random.Generator) -> Tuple[Tuple[np.ndarray, 
         x2 = x1 + rng.normal(scale=0.4, size=(6, 5))
         y = np.array([1.0, 0.0, 0.0, 1.0, 0.3, 0.0])
         x2[2] = x1[2] + 3.0  # dissimilar and beyond the margin: no loss
-        return (y, x1, x2), 1, dict(margin=1.5, sample_weight=rng.uniform(0.5, 2, size=6))
+        return (y, x1, x2), 1, {"margin": 1.5, "sample_weight": rng.uniform(0.5, 2, size=6)}
     if name.startswith("triplet"):
         squared, swap = name.endswith("sq"), "swap" in name
         a = rng.normal(size=(8, 4))
@@ -288,17 +288,17 @@ def _fd_problem(name: str, rng: np.random.Generator) -> Tuple[Tuple[np.ndarray, 
         n = a + rng.normal(scale=0.6, size=(8, 4))
         n[:2] = p[:2] + rng.normal(scale=0.3, size=(2, 4))  # the swap picks d(p, n) here
         margin = 0.8 if squared else 0.5
-        return (a, p, n), 0, dict(margin=margin, squared=squared, swap=swap,
-                                  sample_weight=rng.uniform(0.5, 2, size=8))
+        return (a, p, n), 0, {"margin": margin, "squared": squared, "swap": swap,
+                              "sample_weight": rng.uniform(0.5, 2, size=8)}
     if name == "margin_ranking":
         y = rng.choice([-1.0, 1.0], size=15)
         x1 = rng.normal(size=15)
         x2 = x1 - y * rng.choice([-1, 1], size=15) * rng.uniform(0.2, 1.0, size=15)
-        return (y, x1, x2), 1, dict(margin=0.1, sample_weight=rng.uniform(0.5, 2, size=15))
+        return (y, x1, x2), 1, {"margin": 0.1, "sample_weight": rng.uniform(0.5, 2, size=15)}
     x = rng.normal(size=(4, 3, 2))
     y = rng.normal(size=(4, 3, 2))
     x[0, :, 1] = 0.0  # a zero target row: loss 0, gradient -x/(eps ny) = 0
-    return (x, y), 1, dict(axis=1, sample_weight=rng.uniform(0.5, 2, size=(4, 2)))
+    return (x, y), 1, {"axis": 1, "sample_weight": rng.uniform(0.5, 2, size=(4, 2))}
 
 
 FD_NAMES = ["contrastive", "triplet_sq", "triplet_swap_sq", "triplet", "triplet_swap",
@@ -319,7 +319,7 @@ def test_gradient_matches_finite_differences(isa: str, rng: np.random.Generator,
     for k, g in enumerate(grads):
         which = first + k
 
-        def total(x: np.ndarray) -> float:
+        def total(x: np.ndarray, which: int = which) -> float:
             args = list(arrays)
             args[which] = x
             return float(np.sum(call(name, *args, reduction=reduction, **options)))

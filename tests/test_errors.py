@@ -12,7 +12,8 @@ ELEMENTWISE = [fastloss.mse, fastloss.mae, fastloss.huber]
 
 @pytest.mark.parametrize("loss", ELEMENTWISE)
 def test_shape_mismatch_is_not_broadcast(loss) -> None:
-    with pytest.raises(ValueError, match=r"y_true and y_pred must have the same shape.*\(4, 1\).*\(4,\)"):
+    shapes = r"y_true and y_pred must have the same shape.*\(4, 1\).*\(4,\)"
+    with pytest.raises(ValueError, match=shapes):
         loss(np.zeros((4, 1)), np.zeros(4))
     with pytest.raises(ValueError, match="same shape"):
         loss(np.zeros(3), np.zeros(4))
@@ -20,7 +21,8 @@ def test_shape_mismatch_is_not_broadcast(loss) -> None:
 
 @pytest.mark.parametrize("loss", ELEMENTWISE)
 def test_unknown_reduction(loss) -> None:
-    with pytest.raises(ValueError, match="reduction must be one of 'mean', 'sum', 'none'; got 'avg'"):
+    expected = "reduction must be one of 'mean', 'sum', 'none'; got 'avg'"
+    with pytest.raises(ValueError, match=expected):
         loss(np.zeros(3), np.zeros(3), reduction="avg")
 
 

@@ -30,8 +30,9 @@ hinge, mae at d = 0) falls at the same place in float32 as in float64.
 
 Bugs found here keep a test each at the end of the file: 0-d inputs of the elementwise
 losses and a tiny float32 label smoothing (both fixed) and, as a strict xfail, float32 binary
-cross-entropy of small probabilities with 0/1 targets; where the fuzzed property would hit them, the tolerance names the xfail that pins
-the bug, so that the rest of each loss stays fuzzed.
+cross-entropy of small probabilities with 0/1 targets; where the fuzzed property would hit
+them, the tolerance names the xfail that pins the bug, so that the rest of each loss stays
+fuzzed.
 """
 
 from __future__ import annotations
@@ -49,8 +50,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import fastloss
-from fastloss import baselines
 from conftest import oracle, rtol_for
+from fastloss import baselines
 
 # 100 examples per loss and ISA (about 20 s for the file); FASTLOSS_FUZZ_EXAMPLES=1000 for a
 # deeper local run.

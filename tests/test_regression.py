@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 import fastloss
-from fastloss import baselines
 from conftest import DTYPES, SIZES, rtol_for
+from fastloss import baselines
 
 LOSSES: Dict[str, Dict[str, Any]] = {
     "mse": {},

@@ -1,5 +1,6 @@
-// Every loss kernel through one call: `_core.loss(kernel, predictions, ...)` runs the kernel
-// table's entry `kernel` (an index into `_core.kernels()`) and returns
+// Every loss kernel through one call: `_core.loss(kernel, predictions, y_true, sample_weight,
+// options, ...)` runs the kernel table's entry `kernel` (an index into `_core.kernels()`), with
+// `options` a dict holding exactly the option names the kernel declares, and returns
 // (loss_sum, weight_sum, first_invalid, out | None, grads | None), grads a tuple with one
 // gradient per prediction. The Python layer has already checked shapes and coerced dtypes and
 // layouts; the checks here only guard the private API.
@@ -28,7 +29,7 @@ struct Call {
   py::object sample_weight;
   py::object class_weight;
   py::object array_option;  // the kernel's per-element array option, or None
-  py::tuple options;        // numbers, in the order of the kernel's option names
+  py::dict options;         // the kernel's option names -> numbers (flags as bools)
   bool want_out = false;
   bool want_grad = false;
   bool grad_mean = false;
@@ -124,6 +125,12 @@ void set_outputs(EmbeddingArgs<T>& a, const Layout<T>& layout) {
   for (int k = 0; k < 3; ++k) a.grad[k] = layout.grad[k];
 }
 
+std::size_t option_count(const LossKernel& k) {
+  std::size_t n = 0;
+  while (n < static_cast<std::size_t>(kMaxOptions) && k.options[n] != nullptr) ++n;
+  return n;
+}
+
 // The one runner: inputs to pointers and options to numbers (with the GIL), outputs
 // allocated, then the kernel without the GIL.
 template <class T, class Args, class Fn>
@@ -139,8 +146,13 @@ py::tuple run(const Call& c, Fn fn) {
   }
   Options options;
   options.names = c.kernel->options;
-  for (std::size_t k = 0; k < c.options.size(); ++k) {
-    options.value[k] = c.options[k].cast<double>();
+  for (std::size_t k = 0; k < option_count(*c.kernel); ++k) {
+    PyObject* value = PyDict_GetItemString(c.options.ptr(), c.kernel->options[k]);  // borrowed
+    if (value == nullptr) {
+      throw py::value_error(std::string("internal: ") + c.kernel->name + " needs option " +
+                            c.kernel->options[k]);
+    }
+    options.value[k] = py::reinterpret_borrow<py::object>(value).cast<double>();
   }
   options.array = optional_input<T>(c.array_option, "array option", layout.n);
   const py::object out = optional_output(c.want_out, layout.out_shape, layout.out);
@@ -175,16 +187,10 @@ py::tuple run_typed(const Call& c) {
   throw py::value_error("internal: unknown engine");
 }
 
-std::size_t option_count(const LossKernel& k) {
-  std::size_t n = 0;
-  while (n < static_cast<std::size_t>(kMaxOptions) && k.options[n] != nullptr) ++n;
-  return n;
-}
-
 py::tuple loss(int kernel, const py::tuple& predictions, const py::object& y_true,
-               const py::object& labels, const py::object& sample_weight,
-               const py::object& class_weight, const py::object& array_option,
-               const py::tuple& options, bool want_out, bool want_grad, bool grad_mean) {
+               const py::object& sample_weight, const py::dict& options, bool want_out,
+               bool want_grad, bool grad_mean, const py::object& labels,
+               const py::object& class_weight, const py::object& array_option) {
   const KernelTable& table = kernels();
   if (kernel < 0 || kernel >= table.num_losses) throw py::value_error("internal: no such kernel");
   const LossKernel& k = table.losses[kernel];
@@ -194,7 +200,8 @@ py::tuple loss(int kernel, const py::tuple& predictions, const py::object& y_tru
   }
   if (options.size() != option_count(k)) {
     throw py::value_error(std::string("internal: ") + k.name + " takes " +
-                          std::to_string(option_count(k)) + " options");
+                          std::to_string(option_count(k)) + " options, not " +
+                          std::to_string(options.size()));
   }
   if (!array_option.is_none() && k.array_option == nullptr) {
     throw py::value_error(std::string("internal: ") + k.name + " takes no array option");
@@ -223,9 +230,9 @@ py::list kernel_list() {
 
 void register_losses(py::module_& m) {
   using namespace pybind11::literals;
-  m.def("loss", &loss, "kernel"_a, "predictions"_a, "y_true"_a, "labels"_a, "sample_weight"_a,
-        "class_weight"_a, "array_option"_a, "options"_a, "want_out"_a, "want_grad"_a,
-        "grad_mean"_a);
+  m.def("loss", &loss, "kernel"_a, "predictions"_a, "y_true"_a, "sample_weight"_a, "options"_a,
+        "want_out"_a, "want_grad"_a, "grad_mean"_a, "labels"_a = py::none(),
+        "class_weight"_a = py::none(), "array_option"_a = py::none());
   m.def("kernels", &kernel_list);
 }
 

@@ -15,15 +15,17 @@ from ._threads import get_num_threads, max_threads, set_num_threads, threads
 from .accumulator import Accumulator
 
 # The loss families, in catalogue order: each module's losses declare themselves (@loss).
-from .regression import *  # noqa: E402, F403
-from .classification import *  # noqa: E402, F403
-from .embedding import *  # noqa: E402, F403
-from .adversarial import *  # noqa: E402, F403
-from .count import *  # noqa: E402, F403
+# isort: off
+from .regression import *
+from .classification import *
+from .embedding import *
+from .adversarial import *
+from .count import *
+# isort: on
 
 __version__: str = _core.build_info()["version"]
 
-__all__ = [
+__all__ = [  # noqa: PLE0604 - losses() are the names of the @loss declarations
     "__version__",
     "Accumulator",
     "baselines",

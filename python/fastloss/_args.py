@@ -18,17 +18,18 @@ import math
 import numbers
 import operator
 import string
-from typing import Any, Callable, Dict, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, NamedTuple, Optional, Tuple, Union
 
 import numpy as np
 
 from . import _core
 
-
 REDUCTIONS = ("mean", "sum", "none")
 
 ArrayLike = Any
-LossResult = Union[np.floating, np.ndarray]
+# A loss's value: the reduced number, the per-sample losses, or (a loss over two inputs of their
+# own lengths, reduction="none") the pair of per-sample arrays.
+LossResult = Union[np.floating, np.ndarray, Tuple[np.ndarray, np.ndarray]]
 
 _FLOAT16 = np.dtype(np.float16)
 _FLOAT32 = np.dtype(np.float32)
@@ -133,7 +134,7 @@ def as_array(x: ArrayLike, name: str) -> np.ndarray:
         return x
     try:
         return np.asarray(x)
-    except Exception as exc:  # noqa: BLE001 - re-raised with the argument's name
+    except Exception as exc:  # re-raised with the argument's name
         raise TypeError(f"{name} could not be converted to an array: {exc}") from exc
 
 
@@ -181,6 +182,11 @@ def prepare_pair(
     y_true: ArrayLike, y_pred: ArrayLike, names: Tuple[str, str] = ("y_true", "y_pred")
 ) -> Tuple[np.ndarray, np.ndarray, np.dtype]:
     """Two same-shape inputs of an elementwise loss, converted to the compute dtype."""
+    if (type(y_true) is np.ndarray and type(y_pred) is np.ndarray
+            and y_true.dtype is y_pred.dtype and y_true.dtype in _NATIVE
+            and y_true.ndim and y_true.shape == y_pred.shape):
+        # A minibatch's common case, checked in a fraction of the general path's time.
+        return np.ascontiguousarray(y_true), np.ascontiguousarray(y_pred), y_true.dtype
     t = as_array(y_true, names[0])
     p = as_array(y_pred, names[1])
     check_numeric(t, names[0])
@@ -223,7 +229,7 @@ KernelResult = Tuple[float, float, int, Optional[np.ndarray], Optional[Tuple[np.
 
 
 class _Kernel(NamedTuple):
-    index: int
+    number: int  # its index in the kernel table ("index" would shadow tuple.index)
     engine: str
     options: Tuple[str, ...]
     array_option: Optional[str]
@@ -236,32 +242,30 @@ _KERNELS: Dict[str, _Kernel] = {
 }
 
 
+_NO_OPTIONS: Dict[str, float] = {}
+
+
 def run_kernel(
     name: str,
-    *predictions: np.ndarray,
-    y_true: Optional[np.ndarray] = None,
-    labels: Optional[np.ndarray] = None,
-    sample_weight: Optional[np.ndarray] = None,
-    class_weight: Optional[np.ndarray] = None,
-    array_option: Optional[np.ndarray] = None,
+    predictions: Tuple[np.ndarray, ...],
+    y_true: Optional[np.ndarray],
+    sample_weight: Optional[np.ndarray],
     reduction: str,
     return_grad: bool,
-    **options: float,
+    options: Dict[str, float] = _NO_OPTIONS,
+    labels: Optional[np.ndarray] = None,
+    class_weight: Optional[np.ndarray] = None,
+    array_option: Optional[np.ndarray] = None,
 ) -> KernelResult:
     """Runs kernel `name` once over prepared arrays (C-contiguous, of the compute dtype).
 
-    `options` are the numbers the kernel declares, by name (flags as bools); the result is
+    `options` holds the numbers the kernel declares, by name (flags as bools). The result is
     (loss_sum, weight_sum, first_invalid, per_sample | None, gradients | None), one gradient
     per prediction.
     """
-    kernel = _KERNELS[name]
-    if len(options) != len(kernel.options):
-        raise TypeError(f"internal: kernel {name} takes options {kernel.options}, "
-                        f"got {tuple(options)}")
-    values = tuple(options[option] for option in kernel.options)
-    return _core.loss(kernel.index, predictions, y_true, labels, sample_weight, class_weight,
-                      array_option, values, reduction == "none", return_grad,
-                      reduction == "mean")
+    return _core.loss(_KERNELS[name].number, predictions, y_true, sample_weight, options,
+                      reduction == "none", return_grad, reduction == "mean", labels,
+                      class_weight, array_option)
 
 
 # Set while `partial_sums` runs a loss: `finish` then returns the sums a mean divides.
@@ -319,10 +323,13 @@ def finish(
     """
     check_valid(result, invalid)
     if _PARTIAL_SUMS.get():
+        # The sums partial_sums expects, which the public Result type does not advertise.
         return (result[0], result[1] if weighted else float(count))  # type: ignore[return-value]
-    value: Any
+    value: LossResult
     if reduction == "none":
-        value = result[3] if per_sample is None else per_sample(result[3])  # type: ignore[arg-type]
+        out = result[3]
+        assert out is not None  # the kernel ran with want_out
+        value = out if per_sample is None else per_sample(out)
     else:
         value = dtype.type(_reduced(result, reduction, count, weighted))
     if not return_grad:
@@ -351,8 +358,9 @@ def finish_two(
         # The mean is a sum of two means over inputs of different lengths: not one ratio.
         raise ValueError(f"{name} cannot be accumulated over chunks: its mean is the sum of "
                          "a mean over d_real and a mean over d_fake")
-    value: Any
+    value: LossResult
     if reduction == "none":
+        assert first[3] is not None and second[3] is not None  # the kernels ran with want_out
         value = (first[3], second[3])
     else:
         value = dtype.type(_reduced(first, reduction, counts[0], weighted[0]) +
@@ -385,17 +393,20 @@ def elementwise_loss(
     prediction, when the loss has one.
     """
     reduction = check_reduction(reduction)
-    return_grad = check_flag(return_grad, "return_grad")
+    if return_grad is not False and return_grad is not True:
+        return_grad = check_flag(return_grad, "return_grad")
     t_in, p_in = as_array(y_true, "y_true"), as_array(y_pred, "y_pred")
     t, p, dtype = prepare_pair(t_in, p_in)
-    w = prepare_weight(sample_weight, p.shape, dtype)
-    result = run_kernel(kernel, p, y_true=t, sample_weight=w,
-                        array_option=None if array_option is None else array_option(p),
-                        reduction=reduction, return_grad=return_grad, **options)
+    w = None if sample_weight is None else prepare_weight(sample_weight, p.shape, dtype)
+    result = run_kernel(kernel, (p,), t, w, reduction, return_grad, options,
+                        array_option=None if array_option is None else array_option(p))
+    if result[2] >= 0 and invalid is not None:
+        raise invalid(t_in, p_in, result[2])
+    grads = None
+    if return_grad and p_in.dtype == _FLOAT16:
+        grads = lambda g: grad_like_input(g[0], p_in.dtype)
     return finish(result, reduction, dtype, return_grad, count=p.size,
-                  weighted=w is not None or masked,
-                  grads=lambda g: grad_like_input(g[0], p_in.dtype),
-                  invalid=None if invalid is None else lambda i: invalid(t_in, p_in, i))
+                  weighted=w is not None or masked, grads=grads)
 
 
 def grad_like_input(grad: np.ndarray, input_dtype: np.dtype) -> np.ndarray:
@@ -410,14 +421,14 @@ def position(shape: Tuple[int, ...], flat_index: int) -> Tuple[int, ...]:
 
 def normalize_axis(axis: Any, ndim: int, name: str = "y_pred") -> int:
     try:
-        axis = operator.index(axis)
+        index = operator.index(axis)
     except TypeError:
         raise TypeError(f"axis must be an integer, got {show(axis)}") from None
     if ndim == 0:
         raise ValueError(f"{name} must have at least 1 dimension (the class axis), got a scalar")
-    if not -ndim <= axis < ndim:
-        raise ValueError(f"axis {axis} is out of bounds for {name} with {ndim} dimension(s)")
-    return axis % ndim
+    if not -ndim <= index < ndim:
+        raise ValueError(f"axis {index} is out of bounds for {name} with {ndim} dimension(s)")
+    return index % ndim
 
 
 class Rows:

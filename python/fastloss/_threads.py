@@ -29,7 +29,7 @@ def max_threads() -> int:
 def check_thread_count(n: object, name: str = "n") -> int:
     """`n` as an int in 1..max_threads(), or a TypeError/ValueError naming `name`."""
     try:
-        count = operator.index(n)  # type: ignore[arg-type]
+        count = operator.index(n)  # type: ignore[arg-type]  # any object: this is the check
     except TypeError:
         raise TypeError(f"{name} must be an integer, got {n!r}") from None
     if not 1 <= count <= max_threads():

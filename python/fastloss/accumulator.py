@@ -96,9 +96,9 @@ class Accumulator:
 
     Notes
     -----
-    Each chunk's kernel returns the numerator and denominator of its mean (through the
-    internal entry point ``_args.partial_sums``); both are added in float64 with Neumaier's compensated sum, and
-    `result` divides once. The result equals the one-shot ``loss(..., reduction="mean")``
+    Each chunk's kernel returns the numerator and denominator of its mean (through the internal
+    entry point ``_args.partial_sums``); both are added in float64 with Neumaier's compensated
+    sum, and `result` divides once. The result equals the one-shot ``loss(..., reduction="mean")``
     within float rounding, not bit for bit, because the one-shot kernel adds its blocks in a
     pairwise tree whose shape depends on the input length. Measured over every loss with
     10⁶ elements cut at random into 2–1,000 chunks: float64 means differ by at most 6e-16
@@ -208,7 +208,8 @@ class Accumulator:
     @property
     def sum(self) -> np.floating:
         """The loss summed over every chunk (``reduction="sum"`` of all the data)."""
-        return self.dtype.type(self._numerator.value)  # type: ignore[no-any-return]
+        total: np.floating = self.dtype.type(self._numerator.value)
+        return total
 
     @property
     def denominator(self) -> float:
@@ -219,7 +220,8 @@ class Accumulator:
         """The mean over every chunk, a NumPy scalar of the data's dtype (NaN if no data)."""
         total = self._denominator.value
         value = self._numerator.value / total if total != 0 else math.nan
-        return self.dtype.type(value)  # type: ignore[no-any-return]
+        mean: np.floating = self.dtype.type(value)
+        return mean
 
     def __repr__(self) -> str:
         opts = "".join(f", {k}={v!r}" for k, v in self.options.items())

@@ -37,7 +37,7 @@ class _Term(NamedTuple):
     """One input's kernel result, and how its mean and gradient are formed."""
 
     result: _args.KernelResult
-    count: int
+    size: int  # elements ("count" would shadow tuple.count)
     weighted: bool
     input_dtype: np.dtype
 
@@ -66,8 +66,8 @@ def _term(kernel: str, d: np.ndarray, dtype: np.dtype, name: str, sample_weight:
           weight_name: str, reduction: str, return_grad: bool, **options: float) -> _Term:
     """One input's term, computed in `dtype`."""
     w = _args.prepare_weight(sample_weight, d.shape, dtype, weight_name)
-    result = _args.run_kernel(kernel, _args.as_kernel_input(d, dtype), sample_weight=w,
-                              reduction=reduction, return_grad=return_grad, **options)
+    result = _args.run_kernel(kernel, (_args.as_kernel_input(d, dtype),), None, w, reduction,
+                              return_grad, options)
 
     def invalid(i: int) -> Exception:
         return _args.DataError(f"{name} must hold probabilities in [0, 1] (pass from_logits=True "
@@ -80,7 +80,7 @@ def _term(kernel: str, d: np.ndarray, dtype: np.dtype, name: str, sample_weight:
 
 def _one(term: _Term, reduction: str, dtype: np.dtype, return_grad: bool) -> Result:
     """A one-input loss's result, finished like every elementwise loss."""
-    return _args.finish(term.result, reduction, dtype, return_grad, count=term.count,
+    return _args.finish(term.result, reduction, dtype, return_grad, count=term.size,
                         weighted=term.weighted,
                         grads=lambda g: _args.grad_like_input(g[0], term.input_dtype))
 
@@ -90,7 +90,7 @@ def _two(real: _Term, fake: _Term, reduction: str, dtype: np.dtype, return_grad:
     """A discriminator loss's result: see the module docstring for the reductions."""
     return _args.finish_two(
         real.result, fake.result, reduction, dtype, return_grad,
-        counts=(real.count, fake.count), weighted=(real.weighted, fake.weighted),
+        counts=(real.size, fake.size), weighted=(real.weighted, fake.weighted),
         grads=lambda g_real, g_fake: (_args.grad_like_input(g_real[0], real.input_dtype),
                                       _args.grad_like_input(g_fake[0], fake.input_dtype)),
         name=name)
@@ -519,4 +519,4 @@ def wasserstein_generator(
 
 
 if not TYPE_CHECKING:  # type checkers read the functions above
-    __all__ = _registry.exports(__name__)
+    __all__ = _registry.exports(__name__)  # noqa: PLE0605 - built from the @loss declarations

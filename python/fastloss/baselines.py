@@ -11,7 +11,6 @@ from typing import Any, Callable, Optional, Tuple, Union
 
 import numpy as np
 
-
 Result = Union[Any, Tuple[Any, np.ndarray]]
 
 

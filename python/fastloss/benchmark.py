@@ -169,7 +169,7 @@ class _Numexpr:
     name = "numexpr"
 
     def __init__(self) -> None:
-        import numexpr  # type: ignore[import-untyped]
+        import numexpr
 
         self.ne = numexpr
         self.version = str(numexpr.__version__)

@@ -10,7 +10,8 @@ from . import _args, _registry
 from ._args import ArrayLike, Result, Rows
 
 
-def _out_of_range(name: str, what: str, a: np.ndarray, flat_index: int, hint: str = "") -> Exception:
+def _out_of_range(name: str, what: str, a: np.ndarray, flat_index: int,
+                  hint: str = "") -> Exception:
     return _args.DataError(f"{name} must hold {what}; found {_args.show(a.flat[flat_index])} "
                            f"at index $index{hint}", index=_args.position(a.shape, flat_index))
 
@@ -124,8 +125,9 @@ def binary_cross_entropy(
             pw_array = pw
 
     def per_element_pos_weight(p: np.ndarray) -> np.ndarray:
-        return _args.prepare_weight(pw_array, p.shape, p.dtype,  # type: ignore[return-value]
-                                    name="pos_weight")
+        w = _args.prepare_weight(pw_array, p.shape, p.dtype, name="pos_weight")
+        assert w is not None  # passed only when pos_weight is an array
+        return w
 
     def invalid(t: np.ndarray, p: np.ndarray, i: int) -> Exception:
         if not from_logits and not 0.0 <= p.flat[i] <= 1.0:
@@ -271,11 +273,10 @@ def categorical_cross_entropy(
     if rows.count == 0:
         result = rows.no_rows(reduction == "none", return_grad)
     else:
-        result = _args.run_kernel(
-            "categorical_cross_entropy", rows.matrix, y_true=targets, sample_weight=sw,
-            class_weight=cw, reduction=reduction, return_grad=return_grad,
-            from_logits=from_logits, label_smoothing=label_smoothing, has_ignore=False,
-            ignore_index=0)
+        options = {"from_logits": from_logits, "label_smoothing": label_smoothing,
+                   "has_ignore": False, "ignore_index": 0}
+        result = _args.run_kernel("categorical_cross_entropy", (rows.matrix,), targets, sw,
+                                  reduction, return_grad, options, class_weight=cw)
 
     def invalid(row: int) -> Exception:
         pos = _args.position(rows.batch_shape, row)
@@ -401,11 +402,11 @@ def sparse_categorical_cross_entropy(
     if rows.count == 0:
         result = rows.no_rows(reduction == "none", return_grad)
     else:
-        result = _args.run_kernel(
-            "sparse_categorical_cross_entropy", rows.matrix, labels=flat_labels,
-            sample_weight=None if sw is None else sw.reshape(-1), class_weight=cw,
-            reduction=reduction, return_grad=return_grad, from_logits=from_logits,
-            label_smoothing=label_smoothing, has_ignore=has_ignore, ignore_index=ignore)
+        options = {"from_logits": from_logits, "label_smoothing": label_smoothing,
+                   "has_ignore": has_ignore, "ignore_index": ignore}
+        result = _args.run_kernel("sparse_categorical_cross_entropy", (rows.matrix,), None,
+                                  None if sw is None else sw.reshape(-1), reduction,
+                                  return_grad, options, labels=flat_labels, class_weight=cw)
 
     def invalid(row: int) -> Exception:
         pos = _args.position(labels.shape, row)
@@ -496,13 +497,13 @@ def kl_divergence(
     reduction = _args.check_reduction(reduction)
     return_grad = _args.check_flag(return_grad, "return_grad")
     rows, targets, sw, dtype = _dense_rows(y_true, y_pred, axis, sample_weight)
-    result = _args.run_kernel("kl_divergence", rows.matrix, y_true=targets, sample_weight=sw,
-                              reduction=reduction, return_grad=return_grad, log_input=log_input)
+    result = _args.run_kernel("kl_divergence", (rows.matrix,), targets, sw, reduction,
+                              return_grad, {"log_input": log_input})
 
     def invalid(first_row: int) -> Exception:
         # The kernel reports the row it saw, or the first row of the block it saw it in.
         t, x = targets[first_row:], rows.matrix[first_row:]
-        bad_t = ((t < 0) | (t > 1)).any(axis=1)
+        bad_t = np.asarray(((t < 0) | (t > 1)).any(axis=1))  # an array, for the type checker
         bad_x = (x > 0).any(axis=1) if log_input else ((x < 0) | (x > 1)).any(axis=1)
         row = first_row + int(np.argmax(bad_t | bad_x))
         pos = _args.position(rows.batch_shape, row)
@@ -626,4 +627,4 @@ def hinge(
 
 
 if not TYPE_CHECKING:  # type checkers read the functions above
-    __all__ = _registry.exports(__name__)
+    __all__ = _registry.exports(__name__)  # noqa: PLE0605 - built from the @loss declarations

@@ -107,4 +107,4 @@ def poisson(
 
 
 if not TYPE_CHECKING:  # type checkers read the function above
-    __all__ = _registry.exports(__name__)
+    __all__ = _registry.exports(__name__)  # noqa: PLE0605 - built from the @loss declarations

@@ -145,9 +145,9 @@ def contrastive(
                               per_sample=emb.batch_shape, y_true=t.shape)
     labels = _args.as_kernel_input(t, emb.dtype).reshape(-1)
     x1_rows, x2_rows = emb.matrices
-    result = _args.run_kernel("contrastive", x1_rows, x2_rows, y_true=labels,
-                              sample_weight=emb.row_weights(sample_weight), reduction=reduction,
-                              return_grad=return_grad, margin=margin)
+    result = _args.run_kernel("contrastive", (x1_rows, x2_rows), labels,
+                              emb.row_weights(sample_weight), reduction, return_grad,
+                              {"margin": margin})
 
     def invalid(row: int) -> Exception:
         return _args.DataError(f"y_true must hold labels in [0, 1] (1 similar, 0 dissimilar); "
@@ -245,10 +245,9 @@ def triplet(
     swap = _args.check_flag(swap, "swap")
     emb = _Embeddings([(anchor, "anchor"), (positive, "positive"), (negative, "negative")])
     a_rows, p_rows, n_rows = emb.matrices
-    result = _args.run_kernel("triplet", a_rows, p_rows, n_rows,
-                              sample_weight=emb.row_weights(sample_weight), reduction=reduction,
-                              return_grad=return_grad, margin=margin, squared=squared, swap=swap,
-                              eps=TRIPLET_EPS)
+    options = {"margin": margin, "squared": squared, "swap": swap, "eps": TRIPLET_EPS}
+    result = _args.run_kernel("triplet", (a_rows, p_rows, n_rows), None,
+                              emb.row_weights(sample_weight), reduction, return_grad, options)
     return emb.finish(result, reduction, return_grad)
 
 
@@ -328,9 +327,8 @@ def margin_ranking(
     dtype = _args.compute_dtype(a1, a2, t)
     w = _args.prepare_weight(sample_weight, a1.shape, dtype)
     result = _args.run_kernel(
-        "margin_ranking", _args.as_kernel_input(a1, dtype), _args.as_kernel_input(a2, dtype),
-        y_true=_args.as_kernel_input(t, dtype), sample_weight=w, reduction=reduction,
-        return_grad=return_grad, margin=margin)
+        "margin_ranking", (_args.as_kernel_input(a1, dtype), _args.as_kernel_input(a2, dtype)),
+        _args.as_kernel_input(t, dtype), w, reduction, return_grad, {"margin": margin})
 
     def invalid(i: int) -> Exception:
         return _args.DataError(f"y_true must hold labels in {{-1, 1}} (1: x1 ranks higher); "
@@ -427,11 +425,11 @@ def cosine_proximity(
     dtype = _args.compute_dtype(t, p)
     rows = Rows(p, axis, dtype)
     sw = _args.prepare_weight(sample_weight, rows.batch_shape, dtype)
-    result = _args.run_kernel("cosine_proximity", rows.matrix, y_true=rows.like(t, dtype),
-                              sample_weight=None if sw is None else sw.reshape(-1),
-                              reduction=reduction, return_grad=return_grad, eps=COSINE_EPS)
+    result = _args.run_kernel("cosine_proximity", (rows.matrix,), rows.like(t, dtype),
+                              None if sw is None else sw.reshape(-1), reduction, return_grad,
+                              {"eps": COSINE_EPS})
     return _args.row_result(result, rows, reduction, dtype, return_grad)
 
 
 if not TYPE_CHECKING:  # type checkers read the functions above
-    __all__ = _registry.exports(__name__)
+    __all__ = _registry.exports(__name__)  # noqa: PLE0605 - built from the @loss declarations

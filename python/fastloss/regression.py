@@ -250,4 +250,4 @@ def log_cosh(
 
 
 if not TYPE_CHECKING:  # type checkers read the functions above
-    __all__ = _registry.exports(__name__)
+    __all__ = _registry.exports(__name__)  # noqa: PLE0605 - built from the @loss declarations
