@@ -30,6 +30,7 @@ struct Call {
   py::object class_weight;
   py::object array_option;  // the kernel's per-element array option, or None
   py::dict options;         // the kernel's option names -> numbers (flags as bools)
+  const py::str* option_names = nullptr;  // the kernel's option names as Python strings
   bool want_out = false;
   bool want_grad = false;
   bool grad_mean = false;
@@ -147,7 +148,7 @@ py::tuple run(const Call& c, Fn fn) {
   Options options;
   options.names = c.kernel->options;
   for (std::size_t k = 0; k < option_count(*c.kernel); ++k) {
-    PyObject* value = PyDict_GetItemString(c.options.ptr(), c.kernel->options[k]);  // borrowed
+    PyObject* value = PyDict_GetItem(c.options.ptr(), c.option_names[k].ptr());  // borrowed
     if (value == nullptr) {
       throw py::value_error(std::string("internal: ") + c.kernel->name + " needs option " +
                             c.kernel->options[k]);
@@ -206,8 +207,21 @@ py::tuple loss(int kernel, const py::tuple& predictions, const py::object& y_tru
   if (!array_option.is_none() && k.array_option == nullptr) {
     throw py::value_error(std::string("internal: ") + k.name + " takes no array option");
   }
-  const Call c{&k,          predictions,  y_true,  labels,    sample_weight, class_weight,
-               array_option, options,      want_out, want_grad, grad_mean};
+  // The option names as Python strings, made once per kernel (the GIL guards this static;
+  // never freed, so no Python object is released after the interpreter has gone).
+  static std::vector<std::vector<py::str>>* names = new std::vector<std::vector<py::str>>();
+  if (names->empty()) {
+    for (int i = 0; i < table.num_losses; ++i) {
+      std::vector<py::str> kernel_names;
+      for (std::size_t j = 0; j < option_count(table.losses[i]); ++j) {
+        kernel_names.emplace_back(table.losses[i].options[j]);
+      }
+      names->push_back(std::move(kernel_names));
+    }
+  }
+  const Call c{&k,          predictions, y_true,   labels,    sample_weight, class_weight,
+               array_option, options,    (*names)[static_cast<std::size_t>(kernel)].data(),
+               want_out,     want_grad,  grad_mean};
   return is_float32(prediction(c, 0)) ? run_typed<float>(c) : run_typed<double>(c);
 }
 

@@ -48,6 +48,7 @@ template <class T, ProbTarget kTarget>
 struct GanProbsOp : PlainOp {
   static constexpr bool kReadsTarget = false;
   static constexpr bool kValidates = true;
+  static constexpr bool kRare = kTarget == ProbTarget::soft;  // one-sided label smoothing
   T y, sign;
 
   bool invalid(T, T p) const { return (p < T(0)) | (p > T(1)); }

@@ -62,6 +62,7 @@ struct BinaryCrossEntropyOp : PlainOp {
   static constexpr bool kNonNegativeTerms = true;
   static constexpr bool kValidates = true;
   static constexpr bool kMasks = true;
+  static constexpr bool kRare = kPosWeightArray || kClip;  // pos_weight arrays, Keras' eps
   T target_scale, target_shift;  // y = y_true * (1 - smoothing) + smoothing / 2
   T clip_low, clip_high;
   T pos_weight;

@@ -41,6 +41,7 @@ struct PoissonOp : PlainOp {
   static constexpr bool kValidates = true;
   static constexpr bool kScreensBySign = true;
   static constexpr bool kChunkSignedTerms = true;
+  static constexpr bool kRare = kFull || kRateLog == RateLog::kAny;  // Stirling; eps = 0
   static constexpr bool kHasFiniteVariant =
       !kLogInput && kRateLog == RateLog::kNormal && sizeof(T) == 4;
   using FiniteVariant = PoissonOp<T, kLogInput, kFull, RateLog::kFinite>;

@@ -4,9 +4,9 @@
 // T& dloss_dpred)` (i: the element's index, for per-element options).
 // One pass reads y_true, y_pred (and weights), writes per-element losses and/or the
 // gradient when asked, checks the data when the Op validates it, and returns the
-// deterministic partial sums. Weights and the gradient are template flags (the gradient's
-// math is skipped when not asked); per-element losses are computed anyway and copied out a
-// vector at a time behind one branch, which halves the instantiations for a store per vector.
+// deterministic partial sums. Each combination of outputs is its own instantiation for the
+// common Ops, so the hot loop has no branches on options; rare Ops and options share one
+// instantiation that takes them at run time (see elementwise()).
 #pragma once
 
 #include <algorithm>
@@ -54,6 +54,9 @@ struct PlainOp {
   // true: a second prediction, `T operator()(T y_true, T y_pred, T y_pred2, std::int64_t i,
   // T& dloss_dpred, T& dloss_dpred2) const`, reading y_pred2 and writing grad2
   static constexpr bool kPair = false;
+  // true: an Op for options few calls use (see elementwise()): one instantiation that takes
+  // weights and gradients as run-time facts, not one per combination
+  static constexpr bool kRare = false;
 };
 
 // An Op that masks, for calls without a mask: no keep() selects, no weight total.
@@ -62,30 +65,47 @@ struct Unmasked : Op {
   static constexpr bool kMasks = false;
 };
 
-template <class T, class Op, bool kWeighted, bool kGrad>
+// kRuntime: the outputs are run-time facts (a.weight, a.out, a.grad may be null) and kWeighted,
+// kOut, kGrad are ignored; else they are what those flags say.
+template <class T, class Op, bool kWeighted, bool kOut, bool kGrad, bool kRuntime>
+LossSums elementwise_loop(const ElementwiseArgs<T>& a, const Op& op, T scale, std::int64_t begin,
+                          std::int64_t end);
+
+// One block: picks the Op variant for it (unmasked, hard targets, finite data), then loops.
+template <class T, class Op, bool kWeighted, bool kOut, bool kGrad, bool kRuntime>
 LossSums elementwise_block(const ElementwiseArgs<T>& a, const Op& op, T scale,
                            std::int64_t begin, std::int64_t end) {
   if constexpr (Op::kMasks) {
-    if (!op.masking()) {
+    // Calls that mask take the run-time instantiation (see elementwise()), so the others
+    // never need the masked loop: the hard-target variant of an unmasked Op comes here masked.
+    if (!kRuntime || !op.masking()) {
       const Unmasked<Op> plain{op};
-      return elementwise_block<T, Unmasked<Op>, kWeighted, kGrad>(a, plain, scale, begin, end);
+      return elementwise_block<T, Unmasked<Op>, kWeighted, kOut, kGrad, kRuntime>(a, plain, scale, begin, end);
     }
   }
   if constexpr (Op::kHasHardVariant) {
     if (op.block_is_hard(a.y_true + begin, end - begin)) {
       const typename Op::HardVariant hard{op};
-      return elementwise_block<T, typename Op::HardVariant, kWeighted, kGrad>(a, hard, scale,
-                                                                              begin, end);
+      return elementwise_block<T, typename Op::HardVariant, kWeighted, kOut, kGrad, kRuntime>(
+          a, hard, scale, begin, end);
     }
   }
   if constexpr (Op::kHasFiniteVariant) {
     const typename Op::FiniteVariant finite{op};
     const LossSums sums =
-        elementwise_block<T, typename Op::FiniteVariant, kWeighted, kGrad>(a, finite, scale,
-                                                                          begin, end);
+        elementwise_block<T, typename Op::FiniteVariant, kWeighted, kOut, kGrad, kRuntime>(
+            a, finite, scale, begin, end);
     if (std::isfinite(sums.loss)) return sums;
   }
-  constexpr bool kTrackWeight = kWeighted || Op::kMasks;
+  return elementwise_loop<T, Op, kWeighted, kOut, kGrad, kRuntime>(a, op, scale, begin, end);
+}
+
+// The fused loop over one block with one Op variant.
+template <class T, class Op, bool kWeighted, bool kOut, bool kGrad, bool kRuntime>
+LossSums elementwise_loop(const ElementwiseArgs<T>& a, const Op& op, T scale, std::int64_t begin,
+                          std::int64_t end) {
+  constexpr bool kReadsWeights = kWeighted || kRuntime;  // weights may be there
+  constexpr bool kTrackWeight = kReadsWeights || Op::kMasks;
   LaneSums acc;
   T bad[kLanes] = {};  // nonzero in lanes that saw invalid data (T-wide, so it vectorizes)
   using ScreenBits = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
@@ -98,11 +118,12 @@ LossSums elementwise_block(const ElementwiseArgs<T>& a, const Op& op, T scale,
   const T* __restrict yp2 = a.y_pred2;
   T* __restrict grad2 = a.grad2;
   auto target = [&](std::int64_t i) { return Op::kReadsTarget ? yt[i] : T(0); };
-  // One element: writes its gradients, returns its (weighted, masked) loss, sets its weight
-  // and whether its data is invalid.
-  auto element = [&](std::int64_t i, T& wt, bool& invalid) -> T {
+  // One element of weight w_i: returns its (weighted, masked) loss and sets its gradients,
+  // its weight and whether its data is invalid.
+  auto element = [&](std::int64_t i, T w_i, T& wt, bool& invalid, T& g, T& g2) -> T {
     const T t = target(i);
-    T g = T(0), g2 = T(0);
+    g = T(0);
+    g2 = T(0);
     T l;
     if constexpr (Op::kPair) {
       l = op(t, yp[i], yp2[i], i, g, g2);
@@ -110,8 +131,8 @@ LossSums elementwise_block(const ElementwiseArgs<T>& a, const Op& op, T scale,
       l = op(t, yp[i], i, g);
     }
     wt = T(1);
-    if constexpr (kWeighted) {
-      wt = w[i];
+    if constexpr (kReadsWeights) {
+      wt = w_i;
       l *= wt;
       g *= wt;
       g2 *= wt;
@@ -127,8 +148,6 @@ LossSums elementwise_block(const ElementwiseArgs<T>& a, const Op& op, T scale,
     }
     invalid = false;
     if constexpr (Op::kValidates && !Op::kScreensBySign) invalid = op.invalid(t, yp[i]);
-    if constexpr (kGrad) grad[i] = g;
-    if constexpr (kGrad && Op::kPair) grad2[i] = g2;
     return l;
   };
   // Losses with non-negative terms add in T lanes for kFlushEvery elements (64 per lane) at a
@@ -154,14 +173,16 @@ LossSums elementwise_block(const ElementwiseArgs<T>& a, const Op& op, T scale,
     if constexpr (Op::kReadsTarget) prefetch_ahead(yt + i + kPrefetchDistance);
     prefetch_ahead(yp + i + kPrefetchDistance);
     if constexpr (Op::kPair) prefetch_ahead(yp2 + i + kPrefetchDistance);
-    if constexpr (kWeighted) prefetch_ahead(w + i + kPrefetchDistance);
+    if constexpr (kWeighted && !kRuntime) prefetch_ahead(w + i + kPrefetchDistance);
   };
   using Parts = Partial[kLanes];
-  // One element into its lane's partials: loss, weight and validity; returns its loss.
-  auto accumulate = [&](std::int64_t i, int lane, Parts& loss_part, Parts& weight_part) -> T {
+  // One element into its lane's partials: loss, weight and validity; returns its loss and
+  // sets its gradients.
+  auto accumulate = [&](std::int64_t i, int lane, T w_i, Parts& loss_part, Parts& weight_part,
+                        T& g, T& g2) -> T {
     T wt;
     bool invalid;
-    const T l = element(i, wt, invalid);
+    const T l = element(i, w_i, wt, invalid, g, g2);
     if constexpr (Op::kScreensBySign) {
       screen[lane] |= op.screen_bits(target(i), yp[i]);
     } else if constexpr (Op::kValidates) {
@@ -177,45 +198,94 @@ LossSums elementwise_block(const ElementwiseArgs<T>& a, const Op& op, T scale,
       weight_lanes[lane] += static_cast<double>(weight_part[lane]);
     }
   };
+  // With kRuntime, weights, losses and gradients go through per-vector lane arrays, copied in
+  // and out (or not) around the vector.
   auto add_vector = [&](std::int64_t i, Parts& loss_part, Parts& weight_part) {
     prefetch_inputs(i);
-    T losses[kLanes];
+    T losses[kLanes], grads[kLanes], grads2[kLanes], weights[kLanes];
+    if constexpr (kRuntime) {
+      FASTLOSS_SIMD
+      for (int lane = 0; lane < kLanes; ++lane) weights[lane] = T(1);
+      if (w != nullptr) {
+        FASTLOSS_SIMD
+        for (int lane = 0; lane < kLanes; ++lane) weights[lane] = w[i + lane];
+      }
+    }
     FASTLOSS_SIMD
     for (int lane = 0; lane < kLanes; ++lane) {
-      losses[lane] = accumulate(i + lane, lane, loss_part, weight_part);
+      T w_i = T(1);
+      if constexpr (kRuntime) {
+        w_i = weights[lane];
+      } else if constexpr (kWeighted) {
+        w_i = w[i + lane];
+      }
+      T g, g2;
+      const T l = accumulate(i + lane, lane, w_i, loss_part, weight_part, g, g2);
+      if constexpr (kRuntime) {
+        losses[lane] = l;
+        grads[lane] = g;
+        grads2[lane] = g2;
+      } else {
+        if constexpr (kOut) out[i + lane] = l;
+        if constexpr (kGrad) grad[i + lane] = g;
+        if constexpr (kGrad && Op::kPair) grad2[i + lane] = g2;
+      }
     }
-    if (out != nullptr) {
-      FASTLOSS_SIMD
-      for (int lane = 0; lane < kLanes; ++lane) out[i + lane] = losses[lane];
+    if constexpr (kRuntime) {
+      if (out != nullptr) {
+        FASTLOSS_SIMD
+        for (int lane = 0; lane < kLanes; ++lane) out[i + lane] = losses[lane];
+      }
+      if (grad != nullptr) {
+        FASTLOSS_SIMD
+        for (int lane = 0; lane < kLanes; ++lane) grad[i + lane] = grads[lane];
+        if constexpr (Op::kPair) {
+          FASTLOSS_SIMD
+          for (int lane = 0; lane < kLanes; ++lane) grad2[i + lane] = grads2[lane];
+        }
+      }
+    }
+  };
+  // The rest of a block after whole chunks goes into one last partial, with the elements past
+  // its last whole vector.
+  auto add_tail = [&](std::int64_t i, Parts& loss_part, Parts& weight_part) {
+    for (int lane = 0; i + lane < end; ++lane) {
+      const std::int64_t k = i + lane;
+      const T w_k = kReadsWeights && w != nullptr ? w[k] : T(1);
+      T g, g2;
+      const T l = accumulate(k, lane, w_k, loss_part, weight_part, g, g2);
+      if (kRuntime ? out != nullptr : kOut) out[k] = l;
+      if (kRuntime ? grad != nullptr : kGrad) {
+        grad[k] = g;
+        if constexpr (Op::kPair) grad2[k] = g2;
+      }
     }
   };
   // Whole chunks, each a loop of known length; then the rest of the block into one last
   // partial. The 8 vectors of a kChunkSignedTerms chunk are unrolled (as a loop of run-time
-  // length these chunks kept a third of their gain); the 64 of kNonNegativeTerms gain nothing
-  // from it but code size.
-  auto add_chunk = [&](std::int64_t i, Parts& loss_part, Parts& weight_part) {
-    if constexpr (Op::kNonNegativeTerms) {
-      for (int v = 0; v < kChunkVectors; ++v) add_vector(i + v * kLanes, loss_part, weight_part);
-    } else {
-      FASTLOSS_UNROLL(8)
-      for (int v = 0; v < kChunkVectors; ++v) add_vector(i + v * kLanes, loss_part, weight_part);
-    }
-  };
+  // length they lose most of their gain); the 64 of kNonNegativeTerms gain nothing from it
+  // but code size.
   std::int64_t i = begin;
   if constexpr (kChunkVectors > 0) {
     for (; i + kChunkVectors * kLanes <= end; i += kChunkVectors * kLanes) {
       Parts loss_part = {}, weight_part = {};
-      add_chunk(i, loss_part, weight_part);
+      if constexpr (Op::kNonNegativeTerms) {
+        for (int v = 0; v < kChunkVectors; ++v) {
+          add_vector(i + v * kLanes, loss_part, weight_part);
+        }
+      } else {
+        FASTLOSS_UNROLL(8)
+        for (int v = 0; v < kChunkVectors; ++v) {
+          add_vector(i + v * kLanes, loss_part, weight_part);
+        }
+      }
       flush(loss_part, weight_part);
     }
   }
   {
     Parts loss_part = {}, weight_part = {};
     for (; i + kLanes <= end; i += kLanes) add_vector(i, loss_part, weight_part);
-    for (int lane = 0; i + lane < end; ++lane) {
-      const T l = accumulate(i + lane, lane, loss_part, weight_part);
-      if (out != nullptr) out[i + lane] = l;
-    }
+    add_tail(i, loss_part, weight_part);
     flush(loss_part, weight_part);
   }
   for (int lane = 0; lane < kLanes; ++lane) {
@@ -261,26 +331,36 @@ double gradient_denominator(const ElementwiseArgs<T>& a, const Op& op) {
   });
 }
 
-template <class T, class Op, bool kWeighted, bool kGrad>
+template <class T, class Op, bool kWeighted, bool kOut, bool kGrad, bool kRuntime>
 LossSums elementwise_run(const ElementwiseArgs<T>& a, const Op& op) {
   T scale = T(1);
-  if (kGrad && a.grad_mean) {
+  if ((kRuntime ? a.grad != nullptr : kGrad) && a.grad_mean) {
     const double total = gradient_denominator(a, op);
     scale = total != 0.0 ? static_cast<T>(1.0 / total) : std::numeric_limits<T>::quiet_NaN();
   }
   return blocked_reduce<LossSums>(a.n, a.num_threads, [&](std::int64_t b, std::int64_t e) {
-    return elementwise_block<T, Op, kWeighted, kGrad>(a, op, scale, b, e);
+    return elementwise_block<T, Op, kWeighted, kOut, kGrad, kRuntime>(a, op, scale, b, e);
   });
 }
 
-// Picks the instantiation for the requested outputs.
+// Picks the instantiation: one per combination of weights, per-element losses and gradient
+// for the common Ops; one taking them at run time for rare Ops and for masking (ignore_index),
+// whose calls pay a few lane copies per vector for an eighth of the code.
 template <class T, class Op>
 LossSums elementwise(const ElementwiseArgs<T>& a, const Op& op) {
-  return with_flags(
-      [&](auto weighted, auto grad) {
-        return elementwise_run<T, Op, decltype(weighted)::value, decltype(grad)::value>(a, op);
-      },
-      a.weight != nullptr, a.grad != nullptr);
+  if constexpr (Op::kMasks) {
+    if (!op.masking()) return elementwise(a, Unmasked<Op>{op});
+    return elementwise_run<T, Op, false, false, false, true>(a, op);
+  } else if constexpr (Op::kRare) {
+    return elementwise_run<T, Op, false, false, false, true>(a, op);
+  } else {
+    return with_flags(
+        [&](auto weighted, auto out, auto grad) {
+          return elementwise_run<T, Op, decltype(weighted)::value, decltype(out)::value,
+                                 decltype(grad)::value, false>(a, op);
+        },
+        a.weight != nullptr, a.out != nullptr, a.grad != nullptr);
+  }
 }
 
 FASTLOSS_END_ISA_NAMESPACE

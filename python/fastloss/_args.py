@@ -78,13 +78,17 @@ def check_reduction(reduction: Any) -> str:
 
 
 def check_flag(value: Any, name: str) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
+    if value is True or value is False:
+        return value
+    if not isinstance(value, np.bool_):
         raise TypeError(f"{name} must be True or False, got {show(value)}")
     return bool(value)
 
 
 def check_number(value: Any, name: str) -> float:
     """A real number: int, float or a NumPy one (also 0-d); not a bool, string or complex."""
+    if type(value) is float or type(value) is int:  # the common case, before the ABC check
+        return float(value)
     if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value[()]
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
@@ -295,12 +299,6 @@ def _reduced(result: KernelResult, reduction: str, count: int, weighted: bool) -
     return loss_sum / total if total != 0 else math.nan
 
 
-def check_valid(result: KernelResult, invalid: Optional[Callable[[int], Exception]]) -> None:
-    if result[2] >= 0:
-        assert invalid is not None
-        raise invalid(result[2])
-
-
 def finish(
     result: KernelResult,
     reduction: str,
@@ -321,20 +319,25 @@ def finish(
     kernel's outputs for the caller (default: as returned; the first gradient alone).
     `invalid(first_invalid)` builds the error for data the kernel found invalid.
     """
-    check_valid(result, invalid)
+    loss_sum, weight_sum, first_invalid, out, raw = result
+    if first_invalid >= 0:
+        assert invalid is not None
+        raise invalid(first_invalid)
     if _PARTIAL_SUMS.get():
         # The sums partial_sums expects, which the public Result type does not advertise.
-        return (result[0], result[1] if weighted else float(count))  # type: ignore[return-value]
+        return (loss_sum, weight_sum if weighted else float(count))  # type: ignore[return-value]
     value: LossResult
-    if reduction == "none":
-        out = result[3]
+    if reduction == "mean":
+        total = weight_sum if weighted else count
+        # Empty input (or zero total weight) has no mean: NaN, as NumPy and PyTorch.
+        value = dtype.type(loss_sum / total if total != 0 else math.nan)
+    elif reduction == "sum":
+        value = dtype.type(loss_sum)
+    else:
         assert out is not None  # the kernel ran with want_out
         value = out if per_sample is None else per_sample(out)
-    else:
-        value = dtype.type(_reduced(result, reduction, count, weighted))
     if not return_grad:
         return value
-    raw = result[4]
     assert raw is not None
     return value, (raw[0] if grads is None else grads(raw))
 

@@ -65,16 +65,16 @@ def _pair_weights(sample_weight: Any) -> Tuple[Any, Any]:
 def _term(kernel: str, d: np.ndarray, dtype: np.dtype, name: str, sample_weight: Any,
           weight_name: str, reduction: str, return_grad: bool, **options: float) -> _Term:
     """One input's term, computed in `dtype`."""
-    w = _args.prepare_weight(sample_weight, d.shape, dtype, weight_name)
+    w = None
+    if sample_weight is not None:
+        w = _args.prepare_weight(sample_weight, d.shape, dtype, weight_name)
     result = _args.run_kernel(kernel, (_args.as_kernel_input(d, dtype),), None, w, reduction,
                               return_grad, options)
-
-    def invalid(i: int) -> Exception:
-        return _args.DataError(f"{name} must hold probabilities in [0, 1] (pass from_logits=True "
-                               f"for logits); found {_args.show(d.flat[i])} at index $index",
-                               index=_args.position(d.shape, i))
-
-    _args.check_valid(result, invalid)
+    i = result[2]
+    if i >= 0:
+        raise _args.DataError(f"{name} must hold probabilities in [0, 1] (pass from_logits=True "
+                              f"for logits); found {_args.show(d.flat[i])} at index $index",
+                              index=_args.position(d.shape, i))
     return _Term(result, d.size, w is not None, d.dtype)
 
 
