@@ -155,11 +155,11 @@ LossSums elementwise_loop(const ElementwiseArgs<T>& a, const Op& op, T scale, st
   // most 63 float32 ulp in a partial (typically a few), and the float64 totals keep that
   // relative accuracy, while the hot loop skips widening every element (a conversion and a
   // double add per vector, as much as the rest of a memory-bound loss). Ops that say
-  // kChunkSignedTerms add float32 terms 8 per lane at a time (Poisson from rates, not
-  // memory-bound: 0.87-0.89x the time of adding two in float32, then in float64); other
-  // signed terms add in float64 lanes throughout (one chunk). The sums live in
-  // local arrays updated in a spelled-out lane loop: GCC 12 keeps accumulators that a closure
-  // captures in memory, and the loop then runs at the speed of those store-to-load chains.
+  // kChunkSignedTerms add float32 terms 8 per lane at a time (compute-bound losses, where
+  // the widening shows); other signed terms add in float64 lanes throughout (one chunk). The
+  // sums live in local arrays updated in a spelled-out lane loop: accumulators that a closure
+  // captures, or that share a loop with a staged output array, can stay in memory, and the
+  // loop then runs at the speed of those store-to-load chains.
   double loss_lanes[kLanes] = {};
   double weight_lanes[kLanes] = {};
   constexpr bool kSumsInT = Op::kNonNegativeTerms || Op::kChunkSignedTerms;
@@ -198,51 +198,40 @@ LossSums elementwise_loop(const ElementwiseArgs<T>& a, const Op& op, T scale, st
       weight_lanes[lane] += static_cast<double>(weight_part[lane]);
     }
   };
-  // With kRuntime, weights, losses and gradients go through per-vector lane arrays, copied in
-  // and out (or not) around the vector.
+  // With kRuntime, the outputs a call does not want go to a per-vector sink and absent weights
+  // are read as ones from a lane array, so one instantiation serves every combination.
   auto add_vector = [&](std::int64_t i, Parts& loss_part, Parts& weight_part) {
     prefetch_inputs(i);
-    T losses[kLanes], grads[kLanes], grads2[kLanes], weights[kLanes];
+    [[maybe_unused]] T sink[kLanes], sink2[kLanes], sink3[kLanes], ones[kLanes];
+    [[maybe_unused]] T* __restrict out_v = sink;
+    [[maybe_unused]] T* __restrict grad_v = sink2;
+    [[maybe_unused]] T* __restrict grad2_v = sink3;
+    [[maybe_unused]] const T* __restrict w_v = ones;
     if constexpr (kRuntime) {
-      FASTLOSS_SIMD
-      for (int lane = 0; lane < kLanes; ++lane) weights[lane] = T(1);
-      if (w != nullptr) {
-        FASTLOSS_SIMD
-        for (int lane = 0; lane < kLanes; ++lane) weights[lane] = w[i + lane];
-      }
+      for (int lane = 0; lane < kLanes; ++lane) ones[lane] = T(1);
+      if (out != nullptr) out_v = out + i;
+      if (grad != nullptr) grad_v = grad + i;
+      if (grad2 != nullptr) grad2_v = grad2 + i;
+      if (w != nullptr) w_v = w + i;
     }
     FASTLOSS_SIMD
     for (int lane = 0; lane < kLanes; ++lane) {
       T w_i = T(1);
       if constexpr (kRuntime) {
-        w_i = weights[lane];
+        w_i = w_v[lane];
       } else if constexpr (kWeighted) {
         w_i = w[i + lane];
       }
       T g, g2;
       const T l = accumulate(i + lane, lane, w_i, loss_part, weight_part, g, g2);
       if constexpr (kRuntime) {
-        losses[lane] = l;
-        grads[lane] = g;
-        grads2[lane] = g2;
+        out_v[lane] = l;
+        grad_v[lane] = g;
+        if constexpr (Op::kPair) grad2_v[lane] = g2;
       } else {
         if constexpr (kOut) out[i + lane] = l;
         if constexpr (kGrad) grad[i + lane] = g;
         if constexpr (kGrad && Op::kPair) grad2[i + lane] = g2;
-      }
-    }
-    if constexpr (kRuntime) {
-      if (out != nullptr) {
-        FASTLOSS_SIMD
-        for (int lane = 0; lane < kLanes; ++lane) out[i + lane] = losses[lane];
-      }
-      if (grad != nullptr) {
-        FASTLOSS_SIMD
-        for (int lane = 0; lane < kLanes; ++lane) grad[i + lane] = grads[lane];
-        if constexpr (Op::kPair) {
-          FASTLOSS_SIMD
-          for (int lane = 0; lane < kLanes; ++lane) grad2[i + lane] = grads2[lane];
-        }
       }
     }
   };
