@@ -67,7 +67,7 @@ void fill(ElementwiseArgs<T>& a, const Call& c, Layout<T>& layout) {
   a.y_true = optional_input<T>(c.y_true, "y_true", a.n);
   a.weight = optional_input<T>(c.sample_weight, "sample_weight", a.n);
   layout.n = a.n;
-  layout.out_shape = shape_of(first);
+  if (c.want_out) layout.out_shape = shape_of(first);
 }
 
 template <class T>
@@ -89,7 +89,7 @@ void fill(RowArgs<T>& a, const Call& c, Layout<T>& layout) {
   a.sample_weight = optional_input<T>(c.sample_weight, "sample_weight", a.rows);
   a.class_weight = optional_input<T>(c.class_weight, "class_weight", a.classes);
   layout.n = a.rows * a.classes;
-  layout.out_shape = {static_cast<py::ssize_t>(a.rows)};
+  if (c.want_out) layout.out_shape = {static_cast<py::ssize_t>(a.rows)};
 }
 
 template <class T>
@@ -101,7 +101,7 @@ void fill(EmbeddingArgs<T>& a, const Call& c, Layout<T>& layout) {
   a.y_true = optional_input<T>(c.y_true, "y_true", a.rows);
   a.sample_weight = optional_input<T>(c.sample_weight, "sample_weight", a.rows);
   layout.n = a.rows * a.dim;
-  layout.out_shape = {static_cast<py::ssize_t>(a.rows)};
+  if (c.want_out) layout.out_shape = {static_cast<py::ssize_t>(a.rows)};
   for (std::size_t k = 0; k < c.predictions.size(); ++k) {
     a.x[k] = input_data<T>(prediction(c, k), "embeddings");
   }
@@ -153,7 +153,8 @@ py::tuple run(const Call& c, Fn fn) {
       throw py::value_error(std::string("internal: ") + c.kernel->name + " needs option " +
                             c.kernel->options[k]);
     }
-    options.value[k] = py::reinterpret_borrow<py::object>(value).cast<double>();
+    options.value[k] = PyFloat_AsDouble(value);  // floats, ints, bools, NumPy scalars
+    if (options.value[k] == -1.0 && PyErr_Occurred()) throw py::error_already_set();
   }
   options.array = optional_input<T>(c.array_option, "array option", layout.n);
   const py::object out = optional_output(c.want_out, layout.out_shape, layout.out);

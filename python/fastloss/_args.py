@@ -456,6 +456,14 @@ class Rows:
         moved = other if self.axis == other.ndim - 1 else np.moveaxis(other, self.axis, -1)
         return np.ascontiguousarray(moved, dtype=dtype).reshape(-1, self.classes)
 
+    def per_sample(self, out: np.ndarray) -> np.ndarray:
+        """Per-row losses in the shape of the rows' batch."""
+        return out.reshape(self.batch_shape)
+
+    def gradient(self, grads: Tuple[np.ndarray, ...]) -> np.ndarray:
+        """The kernel's (one) gradient in the caller's layout and dtype."""
+        return self.restore(grads[0])
+
     def restore(self, grad: np.ndarray) -> np.ndarray:
         g = grad_like_input(grad, self.input_dtype).reshape(self.moved_shape)
         return g if self.axis == len(self.moved_shape) - 1 else np.moveaxis(g, -1, self.axis)
@@ -502,5 +510,4 @@ def row_result(
 ) -> Result:
     """Finishes a row kernel's result; its weight total is the mean's denominator."""
     return finish(result, reduction, dtype, return_grad, count=rows.count, weighted=True,
-                  per_sample=lambda out: out.reshape(rows.batch_shape),
-                  grads=lambda g: rows.restore(g[0]), invalid=invalid)
+                  per_sample=rows.per_sample, grads=rows.gradient, invalid=invalid)
