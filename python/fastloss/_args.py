@@ -35,6 +35,7 @@ _FLOAT16 = np.dtype(np.float16)
 _FLOAT32 = np.dtype(np.float32)
 _FLOAT64 = np.dtype(np.float64)
 _NATIVE = (_FLOAT32, _FLOAT64)
+NATIVE = _NATIVE  # the dtypes kernels compute in
 Result = Union[LossResult, Tuple[LossResult, Any]]
 
 

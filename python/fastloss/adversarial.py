@@ -44,6 +44,10 @@ class _Term(NamedTuple):
 
 def _inputs(named: List[Tuple[ArrayLike, str]]) -> Tuple[List[np.ndarray], np.dtype]:
     """Discriminator outputs, checked; the compute dtype is NumPy's result type of them."""
+    first = named[0][0]
+    if type(first) is np.ndarray and first.dtype in _args.NATIVE and all(
+            type(x) is np.ndarray and x.dtype is first.dtype for x, _ in named):
+        return [x for x, _ in named], first.dtype  # float32/float64 arrays: nothing to check
     arrays = []
     for x, name in named:
         a = _args.as_array(x, name)
@@ -80,9 +84,11 @@ def _term(kernel: str, d: np.ndarray, dtype: np.dtype, name: str, sample_weight:
 
 def _one(term: _Term, reduction: str, dtype: np.dtype, return_grad: bool) -> Result:
     """A one-input loss's result, finished like every elementwise loss."""
+    grads = None
+    if return_grad and term.input_dtype != dtype:  # float16 input: its gradient in float16
+        grads = lambda g: _args.grad_like_input(g[0], term.input_dtype)
     return _args.finish(term.result, reduction, dtype, return_grad, count=term.size,
-                        weighted=term.weighted,
-                        grads=lambda g: _args.grad_like_input(g[0], term.input_dtype))
+                        weighted=term.weighted, grads=grads)
 
 
 def _two(real: _Term, fake: _Term, reduction: str, dtype: np.dtype, return_grad: bool,
