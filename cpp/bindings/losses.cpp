@@ -132,6 +132,25 @@ std::size_t option_count(const LossKernel& k) {
   return n;
 }
 
+// Every kernel's option names as Python strings, by kernel index: made once, when the module
+// registers (with the GIL), and never freed, so no Python object is released after the
+// interpreter has gone. The calls look options up with them.
+std::vector<std::vector<py::str>>& option_names() {
+  static auto* names = [] {
+    auto* all = new std::vector<std::vector<py::str>>();
+    const KernelTable& table = kernels();
+    for (int i = 0; i < table.num_losses; ++i) {
+      std::vector<py::str> kernel_names;
+      for (std::size_t j = 0; j < option_count(table.losses[i]); ++j) {
+        kernel_names.emplace_back(table.losses[i].options[j]);
+      }
+      all->push_back(std::move(kernel_names));
+    }
+    return all;
+  }();
+  return *names;
+}
+
 // The one runner: inputs to pointers and options to numbers (with the GIL), outputs
 // allocated, then the kernel without the GIL.
 template <class T, class Args, class Fn>
@@ -208,20 +227,8 @@ py::tuple loss(int kernel, const py::tuple& predictions, const py::object& y_tru
   if (!array_option.is_none() && k.array_option == nullptr) {
     throw py::value_error(std::string("internal: ") + k.name + " takes no array option");
   }
-  // The option names as Python strings, made once per kernel (the GIL guards this static;
-  // never freed, so no Python object is released after the interpreter has gone).
-  static std::vector<std::vector<py::str>>* names = new std::vector<std::vector<py::str>>();
-  if (names->empty()) {
-    for (int i = 0; i < table.num_losses; ++i) {
-      std::vector<py::str> kernel_names;
-      for (std::size_t j = 0; j < option_count(table.losses[i]); ++j) {
-        kernel_names.emplace_back(table.losses[i].options[j]);
-      }
-      names->push_back(std::move(kernel_names));
-    }
-  }
   const Call c{&k,          predictions, y_true,   labels,    sample_weight, class_weight,
-               array_option, options,    (*names)[static_cast<std::size_t>(kernel)].data(),
+               array_option, options,    option_names()[static_cast<std::size_t>(kernel)].data(),
                want_out,     want_grad,  grad_mean};
   return is_float32(prediction(c, 0)) ? run_typed<float>(c) : run_typed<double>(c);
 }
@@ -232,8 +239,9 @@ py::list kernel_list() {
   py::list out;
   for (int i = 0; i < table.num_losses; ++i) {
     const LossKernel& k = table.losses[i];
-    py::tuple names(option_count(k));
-    for (std::size_t j = 0; j < option_count(k); ++j) names[j] = py::str(k.options[j]);
+    const std::vector<py::str>& kernel_names = option_names()[static_cast<std::size_t>(i)];
+    py::tuple names(kernel_names.size());
+    for (std::size_t j = 0; j < kernel_names.size(); ++j) names[j] = kernel_names[j];
     const py::object array =
         k.array_option != nullptr ? py::object(py::str(k.array_option)) : py::object(py::none());
     out.append(py::make_tuple(k.name, engine_name(k.engine), names, array));
@@ -249,6 +257,7 @@ void register_losses(py::module_& m) {
         "want_out"_a, "want_grad"_a, "grad_mean"_a, "labels"_a = py::none(),
         "class_weight"_a = py::none(), "array_option"_a = py::none());
   m.def("kernels", &kernel_list);
+  option_names();  // now, with the GIL, not inside a call
 }
 
 }  // namespace fastloss::bindings

@@ -18,7 +18,7 @@ import math
 import numbers
 import operator
 import string
-from typing import Any, Callable, Dict, NamedTuple, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Optional, Tuple, Union
 
 import numpy as np
 
@@ -233,18 +233,9 @@ def prepare_weight(
 KernelResult = Tuple[float, float, int, Optional[np.ndarray], Optional[Tuple[np.ndarray, ...]]]
 
 
-class _Kernel(NamedTuple):
-    number: int  # its index in the kernel table ("index" would shadow tuple.index)
-    engine: str
-    options: Tuple[str, ...]
-    array_option: Optional[str]
-
-
-# The kernel table's entries by name, as the compiled module declares them.
-_KERNELS: Dict[str, _Kernel] = {
-    name: _Kernel(index, engine, tuple(options), array)
-    for index, (name, engine, options, array) in enumerate(_core.kernels())
-}
+# The kernel table's indices by name, as the compiled module declares them (the binding checks
+# each call's options against the kernel's declared names).
+_KERNELS: Dict[str, int] = {name: index for index, (name, *_) in enumerate(_core.kernels())}
 
 
 _NO_OPTIONS: Dict[str, float] = {}
@@ -268,7 +259,7 @@ def run_kernel(
     (loss_sum, weight_sum, first_invalid, per_sample | None, gradients | None), one gradient
     per prediction.
     """
-    return _core.loss(_KERNELS[name].number, predictions, y_true, sample_weight, options,
+    return _core.loss(_KERNELS[name], predictions, y_true, sample_weight, options,
                       reduction == "none", return_grad, reduction == "mean", labels,
                       class_weight, array_option)
 
@@ -328,15 +319,11 @@ def finish(
         # The sums partial_sums expects, which the public Result type does not advertise.
         return (loss_sum, weight_sum if weighted else float(count))  # type: ignore[return-value]
     value: LossResult
-    if reduction == "mean":
-        total = weight_sum if weighted else count
-        # Empty input (or zero total weight) has no mean: NaN, as NumPy and PyTorch.
-        value = dtype.type(loss_sum / total if total != 0 else math.nan)
-    elif reduction == "sum":
-        value = dtype.type(loss_sum)
-    else:
+    if reduction == "none":
         assert out is not None  # the kernel ran with want_out
         value = out if per_sample is None else per_sample(out)
+    else:
+        value = dtype.type(_reduced(result, reduction, count, weighted))
     if not return_grad:
         return value
     assert raw is not None
